@@ -1,0 +1,62 @@
+/**
+ * Errors that carry madengine's exit codes, so every layer can throw and the CLI
+ * (or an action) turns the error into the right exit status and a clear message.
+ */
+export const ExitCode = {
+  SUCCESS: 0,
+  FAILURE: 1,
+  BUILD_FAILURE: 2,
+  RUN_FAILURE: 3,
+  INVALID_ARGS: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class MadError extends Error {
+  readonly exitCode: ExitCode;
+  /** The file at fault, when there is one (used for GitHub annotations). */
+  readonly file?: string;
+  /** 1-based line in `file`, when known. */
+  readonly line?: number;
+  /** 1-based column in `file`, when known. */
+  readonly column?: number;
+
+  constructor(
+    message: string,
+    options: { exitCode?: ExitCode; file?: string; line?: number; column?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode ?? ExitCode.FAILURE;
+    if (options.file !== undefined) this.file = options.file;
+    if (options.line !== undefined) this.line = options.line;
+    if (options.column !== undefined) this.column = options.column;
+  }
+}
+
+/** A model hub that cannot be read: missing/malformed catalogues, failing get_models_json.py. Exit 1. */
+export class DiscoveryError extends MadError {}
+
+/** Bad user input: options, additional context, manifests, tags. Exit 4. */
+export class ConfigError extends MadError {
+  constructor(message: string, options: ConstructorParameters<typeof MadError>[1] = {}) {
+    super(message, { exitCode: ExitCode.INVALID_ARGS, ...options });
+  }
+}
+
+/** A build that could not produce its images. Exit 2. */
+export class BuildError extends MadError {
+  constructor(message: string, options: ConstructorParameters<typeof MadError>[1] = {}) {
+    super(message, { exitCode: ExitCode.BUILD_FAILURE, ...options });
+  }
+}
+
+/** A run that could not execute its models. Exit 3. */
+export class RunError extends MadError {
+  constructor(message: string, options: ConstructorParameters<typeof MadError>[1] = {}) {
+    super(message, { exitCode: ExitCode.RUN_FAILURE, ...options });
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

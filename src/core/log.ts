@@ -1,0 +1,46 @@
+/**
+ * The logging seam between the core and its front ends: the CLI prints to the terminal,
+ * the actions map the same calls onto @actions/core (groups, annotations, masking).
+ */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string, where?: { file?: string; line?: number; column?: number }): void;
+  error(message: string, where?: { file?: string; line?: number; column?: number }): void;
+  debug(message: string): void;
+  /** Runs `fn` inside a collapsible section (a log group on GitHub). */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function consoleLogger(options: { verbose?: boolean; stream?: NodeJS.WritableStream } = {}): Logger {
+  const out = options.stream ?? process.stderr;
+  const where = (w?: { file?: string; line?: number; column?: number }): string =>
+    w?.file ? `${w.file}${w.line ? `:${w.line}${w.column ? `:${w.column}` : ''}` : ''}: ` : '';
+  return {
+    info: (message) => out.write(`${message}\n`),
+    warn: (message, w) => out.write(`warning: ${where(w)}${message}\n`),
+    error: (message, w) => out.write(`error: ${where(w)}${message}\n`),
+    debug: (message) => {
+      if (options.verbose) out.write(`debug: ${message}\n`);
+    },
+    group: async (title, fn) => {
+      out.write(`== ${title}\n`);
+      return fn();
+    },
+  };
+}
+
+/** A logger that records everything, for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    info: (m) => lines.push(`info: ${m}`),
+    warn: (m) => lines.push(`warn: ${m}`),
+    error: (m) => lines.push(`error: ${m}`),
+    debug: (m) => lines.push(`debug: ${m}`),
+    group: async (title, fn) => {
+      lines.push(`group: ${title}`);
+      return fn();
+    },
+  };
+}
