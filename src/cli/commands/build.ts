@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { loadAdditionalContext } from '../../core/context/load.ts';
+import { buildPhase } from '../../core/build/build-phase.ts';
+import { readBatchManifest } from '../../core/build/batch.ts';
+import { BUILD_HASH_LABEL } from '../../core/build/build-images.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { consoleLogger } from '../../core/log.ts';
+import { RegistryClient } from '../../core/registry/client.ts';
+import { loadCredentials } from '../../core/registry/credentials.ts';
+import { splitTags } from '../../core/hub/tags.ts';
+import { connectDocker, ensureDocker } from '../../engines/docker-connection.ts';
+import { dockerImageEngine } from '../../engines/docker/image-engine.ts';
+import { collect, resolveHub } from '../options.ts';
+import { formatTable } from '../table.ts';
+import { cancellationSignal } from '../signals.ts';
+
+interface BuildOptions {
+  tags: string[];
+  targetArchs: string[];
+  registry?: string;
+  batchManifest?: string;
+  additionalContext?: string;
+  additionalContextFile?: string;
+  cleanDockerCache?: boolean;
+  manifestOutput: string;
+  summaryOutput?: string;
+  liveOutput?: boolean;
+  verbose?: boolean;
+  hub?: string;
+}
+
+export function registerBuild(program: Command): void {
+  program
+    .command('build')
+    .description('Build (and optionally push) the Docker images of the selected models; writes build_manifest.json')
+    .option('-t, --tags <tags>', 'tags/model names to build (repeatable, comma-separated)', collect, [])
+    .option('-a, --target-archs <archs>', 'GPU architectures to build for, one image each (repeatable, comma-separated)', collect, [])
+    .option('-r, --registry <registry>', 'registry to push to, e.g. localhost:5000 or docker.io')
+    .option('--batch-manifest <file>', "madengine batch.json: [{model_name, build_new, registry, registry_image}] (instead of --tags)")
+    .option('-c, --additional-context <json>', 'additional context: JSON or a Python dict literal')
+    .option('-f, --additional-context-file <file>', 'additional context from a file (the string wins on conflicts)')
+    .option('--clean-docker-cache', 'rebuild everything: no image reuse, docker --no-cache')
+    .option('-m, --manifest-output <file>', 'where to write the manifest', 'build_manifest.json')
+    .option('-s, --summary-output <file>', 'also write the build summary as JSON here')
+    .option('-l, --live-output', 'stream build output to the console')
+    .option('-v, --verbose', 'more detail')
+    .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
+    .action(async (options: BuildOptions) => {
+      if (options.batchManifest && options.tags.length) throw new ConfigError('--batch-manifest and --tags cannot be used together');
+      const logger = consoleLogger({ verbose: options.verbose ?? false });
+      const hubDir = resolveHub(options.hub);
+      const { context, warnings } = await loadAdditionalContext({
+        ...(options.additionalContext !== undefined ? { text: options.additionalContext } : {}),
+        ...(options.additionalContextFile !== undefined ? { file: options.additionalContextFile } : {}),
+      });
+      for (const warning of warnings) logger.warn(warning);
+      const batch = options.batchManifest ? await readBatchManifest(options.batchManifest) : undefined;
+
+      const docker = connectDocker();
+      await ensureDocker(docker);
+      const credentials = await loadCredentials(hubDir);
+      const registryClient = new RegistryClient({ credentials });
+      const { signal, dispose } = cancellationSignal(logger);
+      try {
+        const result = await buildPhase({
+          hubDir,
+          tags: options.tags,
+          context,
+          engine: dockerImageEngine(docker),
+          ...(options.registry ? { registry: options.registry } : {}),
+          registryHasBuild: async (ref, hash) => {
+            const labels = await registryClient.imageLabels(ref);
+            return labels?.[BUILD_HASH_LABEL] === hash ? registryClient.manifestDigest(ref) : undefined;
+          },
+          targetArchs: splitTags(options.targetArchs),
+          noCache: options.cleanDockerCache ?? false,
+          manifestOutput: options.manifestOutput,
+          ...(options.summaryOutput ? { summaryOutput: options.summaryOutput } : {}),
+          ...(batch ? { batch } : {}),
+          liveOutput: options.liveOutput ?? false,
+          logger,
+          signal,
+        });
+        const rows = Object.values(result.manifest.built_images).map((image) => [
+          image.docker_image,
+          image.model ?? '',
+          image.reused ? `reused (${image.reused_from})` : 'built',
+          image.registry_image ?? (image.push_error ? `push failed` : ''),
+        ]);
+        for (const failed of result.failedBuilds) rows.push([failed.dockerfile ?? '', failed.model, 'FAILED', failed.error.split('\n')[0] ?? '']);
+        process.stdout.write(formatTable(['IMAGE', 'MODEL', 'STATUS', 'REGISTRY / ERROR'], rows));
+        process.stdout.write(
+          `\n${result.built} built, ${result.reused} reused, ${result.failedBuilds.length} failed` +
+            `${options.registry ? `, ${result.failedPushes.length} push failure(s)` : ''}; manifest: ${result.manifestPath}\n`,
+        );
+        process.exitCode = result.exitCode;
+      } finally {
+        dispose();
+      }
+    });
+}

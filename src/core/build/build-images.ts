@@ -1,0 +1,310 @@
+/**
+ * The build phase: one image per unique build input of the plan, reused when an image with
+ * the same content hash already exists (locally or in the target registry), tagged with every
+ * model's madengine name, optionally pushed; the result is a madengine-compatible manifest.
+ * A failing build or push is recorded and the others go on: nothing is lost.
+ */
+import { copyFile, mkdir, writeFile, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
+import { registryImageName } from '../images/naming.ts';
+import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
+import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
+import type { ImageEngine, RegistryAuth } from './engine.ts';
+import { deploymentConfig, manifestContext } from './manifest-parts.ts';
+
+export const BUILD_HASH_LABEL = 'org.madengine.build-hash';
+export const BUILD_ID_LABEL = 'org.madengine.build-id';
+
+export interface BuildImagesOptions {
+  hubDir: string;
+  plan: BuildPlan;
+  /** Validated additional context; stored in the manifest (without secrets). */
+  context: Record<string, unknown>;
+  engine: ImageEngine;
+  credentials: Credentials;
+  /** Push target; images are only tagged locally without it. */
+  registry?: string;
+  /** Checks whether the registry already holds an image with this build hash (label). */
+  registryHasBuild?: (registryImage: string, buildHash: string, auth?: RegistryAuth) => Promise<string | undefined>;
+  /** A registry image name that overrides madengine's naming for a model (batch manifests' registry_image). */
+  registryImageFor?: (modelName: string) => string | undefined;
+  /** Build every image again (--clean-docker-cache): no reuse, daemon --no-cache. */
+  noCache?: boolean;
+  /** Where build logs are written. */
+  logDir: string;
+  /** Mirror build output to the logger. */
+  liveOutput?: boolean;
+  logger: Logger;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface BuildImagesResult {
+  manifest: BuildManifest;
+  built: number;
+  reused: number;
+  failedBuilds: FailedBuild[];
+  failedPushes: { image: string; registry_image: string; error: string }[];
+}
+
+export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const secrets = secretValues(options.credentials);
+  const safe = (text: string): string => redact(text, secrets);
+  const result: BuildImagesResult = {
+    manifest: {
+      built_images: {},
+      built_models: {},
+      context: manifestContext(options.context),
+      credentials_required: [...new Set(options.plan.builds.map((b) => b.cred).filter(Boolean))],
+      summary: { successful_builds: [], failed_builds: [], total_build_time: 0, successful_pushes: [], failed_pushes: [] },
+      deployment_config: deploymentConfig(options.context),
+    },
+    built: 0,
+    reused: 0,
+    failedBuilds: [],
+    failedPushes: [],
+  };
+  await mkdir(options.logDir, { recursive: true });
+
+  const auth = await registryAuth(options);
+  for (const build of options.plan.builds) {
+    if (options.signal?.aborted) {
+      for (const image of build.images) result.failedBuilds.push(failure(image, build, 'cancelled before it started'));
+      continue;
+    }
+    const outcome = await buildOne(build, options, safe, auth.auth, now);
+    if ('error' in outcome) {
+      options.logger.error(`build ${build.dockerfile} for ${build.images.map((i) => i.model.name).join(', ')} failed: ${outcome.error}`);
+      for (const image of build.images) result.failedBuilds.push(failure(image, build, outcome.error));
+      continue;
+    }
+    if (outcome.reusedFrom) result.reused++;
+    else result.built++;
+    for (const image of build.images) {
+      const entry: BuiltImage = {
+        model: image.model.name,
+        docker_image: image.image,
+        dockerfile: image.dockerfile,
+        base_docker: outcome.baseImage,
+        docker_sha: outcome.imageId,
+        build_duration: outcome.seconds,
+        build_command: buildCommand(build, image, options),
+        log_file: image.buildLog,
+        gpu_vendor: build.gpuVendor,
+        ...(build.gpuArchitecture ? { gpu_architecture: build.gpuArchitecture } : {}),
+        build_id: build.id,
+        build_hash: outcome.hash,
+        reused: outcome.reusedFrom !== undefined,
+        ...(outcome.reusedFrom ? { reused_from: outcome.reusedFrom } : {}),
+        models: build.images.map((i) => i.model.name),
+      };
+      const model: Record<string, unknown> = { ...image.model };
+      if (options.registry) {
+        entry.registry = options.registry;
+        const target = targetFor(options, image);
+        const pushed = auth.error
+          ? { error: auth.error }
+          : await pushOne(options, image.image, target, auth.auth, safe, outcome.registryDigests?.[image.image]);
+        if ('error' in pushed) {
+          entry.push_error = pushed.error;
+          result.failedPushes.push({ image: image.image, registry_image: target, error: pushed.error });
+          options.logger.error(`push of ${target} failed: ${pushed.error}`);
+        } else {
+          entry.registry_image = target;
+          entry.registry_digest = pushed.digest;
+          model.env_vars = { ...((model.env_vars as Record<string, unknown> | undefined) ?? {}), DOCKER_IMAGE_NAME: target };
+          result.manifest.summary!.successful_pushes.push({ image: image.image, registry_image: target, digest: pushed.digest });
+        }
+      }
+      result.manifest.built_images[image.image] = entry;
+      result.manifest.built_models[image.image] = model as BuildManifest['built_models'][string];
+      result.manifest.summary!.successful_builds.push(entry);
+    }
+  }
+  result.manifest.summary!.failed_builds = result.failedBuilds;
+  result.manifest.summary!.failed_pushes = result.failedPushes;
+  result.manifest.summary!.total_build_time = (now() - started) / 1000;
+  return result;
+}
+
+function failure(image: PlannedImage, build: PlannedBuild, error: string): FailedBuild {
+  return { model: image.model.name, error, dockerfile: image.dockerfile, ...(build.gpuArchitecture ? { architecture: build.gpuArchitecture } : {}) };
+}
+
+type BuildOutcome =
+  | { imageId: string; hash: string; baseImage: string; seconds: number; reusedFrom?: 'local' | 'registry'; registryDigests?: Record<string, string> }
+  | { error: string };
+
+async function buildOne(
+  build: PlannedBuild,
+  options: BuildImagesOptions,
+  safe: (text: string) => string,
+  auth: RegistryAuth | undefined,
+  now: () => number,
+): Promise<BuildOutcome> {
+  const { engine, hubDir, logger } = options;
+  const primary = build.images[0]!;
+  const logPath = path.join(options.logDir, primary.buildLog);
+  const started = now();
+  try {
+    const secretArgs = build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {};
+    const buildArgs = { ...build.buildArgs, ...secretArgs };
+    // Secret VALUES stay out of the hash (it is stored in a label); their names are in.
+    const hash = await engine.hashInputs({ hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, buildArgs: build.buildArgs, extra: Object.keys(secretArgs).sort() });
+    await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
+
+    if (!options.noCache) {
+      const localId = await engine.findByLabel(BUILD_HASH_LABEL, hash);
+      if (localId) {
+        await tagAll(engine, localId, build.images);
+        await note(logPath, build, `reused local image ${localId} (inputs unchanged)`);
+        logger.info(`reused ${primary.image} (${short(localId)}): inputs unchanged`);
+        return { imageId: localId, hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'local' };
+      }
+      if (options.registry && options.registryHasBuild) {
+        const digests = await registryDigests(build, hash, options, auth);
+        if (digests) {
+          await note(logPath, build, `reused from ${options.registry}: every image there carries this build hash`);
+          logger.info(`reused ${primary.image} from ${options.registry}: inputs unchanged`);
+          return { imageId: '', hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'registry', registryDigests: digests };
+        }
+      }
+    }
+
+    logger.info(`building ${primary.image} from ${build.dockerfile}${build.images.length > 1 ? ` (shared by ${build.images.length} models)` : ''}`);
+    const lines: string[] = [];
+    const flush = async (): Promise<void> => {
+      if (lines.length) await appendFile(logPath, lines.splice(0).join(''));
+    };
+    const { imageId, baseImage } = await engine.build({
+      tag: primary.image,
+      hubDir,
+      contextDir: build.contextDir,
+      dockerfile: build.dockerfile,
+      buildArgs,
+      labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
+      noCache: options.noCache ?? false,
+      onLine: (line) => {
+        const clean = safe(line);
+        lines.push(`${clean}\n`);
+        if (options.liveOutput) logger.info(clean);
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    }).finally(flush);
+    await tagAll(engine, imageId, build.images.slice(1));
+    await note(logPath, build, `built ${imageId}`);
+    return { imageId, hash, baseImage: build.buildArgs.BASE_DOCKER ?? baseImage, seconds: (now() - started) / 1000 };
+  } catch (error) {
+    const message = safe(errorMessage(error));
+    await appendFile(logPath, `ERROR: ${message}\n`).catch(() => undefined);
+    return { error: message };
+  } finally {
+    // Every model's log file exists, even for models that share another model's build.
+    for (const image of build.images.slice(1)) {
+      await copyFile(logPath, path.join(options.logDir, image.buildLog)).catch(() => undefined);
+    }
+  }
+}
+
+/** Digest of every image of the build in the registry when all of them carry `hash`, else undefined. */
+async function registryDigests(
+  build: PlannedBuild,
+  hash: string,
+  options: BuildImagesOptions,
+  auth: RegistryAuth | undefined,
+): Promise<Record<string, string> | undefined> {
+  const digests: Record<string, string> = {};
+  for (const image of build.images) {
+    const target = targetFor(options, image);
+    const digest = await options.registryHasBuild!(target, hash, auth).catch(() => undefined);
+    if (!digest) return undefined;
+    digests[image.image] = digest;
+  }
+  return digests;
+}
+
+function targetFor(options: BuildImagesOptions, image: PlannedImage): string {
+  return options.registryImageFor?.(image.model.name) ?? registryImageName(options.registry, image.image, options.credentials);
+}
+
+function baseFromArgs(build: PlannedBuild): string {
+  return build.buildArgs.BASE_DOCKER ?? '';
+}
+
+async function tagAll(engine: ImageEngine, imageId: string, images: readonly PlannedImage[]): Promise<void> {
+  for (const image of images) await engine.tag(imageId, image.image);
+}
+
+async function note(logPath: string, build: PlannedBuild, message: string): Promise<void> {
+  await appendFile(logPath, `# ${message}; images: ${build.images.map((i) => i.image).join(', ')}\n`);
+}
+
+async function registryAuth(options: BuildImagesOptions): Promise<{ auth?: RegistryAuth; error?: string }> {
+  if (!options.registry) return {};
+  let login;
+  try {
+    login = registryLogin(options.registry, options.credentials);
+  } catch (error) {
+    return { error: errorMessage(error) };
+  }
+  if (!login) return {};
+  const lower = options.registry.toLowerCase();
+  const serveraddress = lower === 'docker.io' || lower === 'dockerhub' ? 'https://index.docker.io/v1/' : options.registry;
+  const auth = { username: login.username, password: login.password, serveraddress };
+  try {
+    await options.engine.login(auth);
+    options.logger.info(`logged in to ${options.registry} as ${login.username}`);
+    return { auth };
+  } catch (error) {
+    const reason = redact(errorMessage(error), [login.password]);
+    return { error: `login to ${options.registry} as ${login.username} failed: ${reason}` };
+  }
+}
+
+async function pushOne(
+  options: BuildImagesOptions,
+  image: string,
+  target: string,
+  auth: RegistryAuth | undefined,
+  safe: (text: string) => string,
+  alreadyThere: string | undefined,
+): Promise<{ digest: string } | { error: string }> {
+  if (alreadyThere) return { digest: alreadyThere };
+  try {
+    if (target !== image) await options.engine.tag(image, target);
+    const { digest } = await options.engine.push(target, auth, (line) => {
+      if (options.liveOutput) options.logger.info(safe(line));
+    });
+    options.logger.info(`pushed ${target}@${digest}`);
+    return { digest };
+  } catch (error) {
+    return { error: safe(errorMessage(error)) };
+  }
+}
+
+/** The equivalent docker CLI command, for the manifest and people reading it (secret values masked). */
+function buildCommand(build: PlannedBuild, image: PlannedImage, options: BuildImagesOptions): string {
+  const quote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
+  const args = Object.entries(build.buildArgs).map(([k, v]) => `--build-arg ${quote(`${k}=${v}`)}`);
+  if (build.cred) args.push(`--build-arg ${build.cred}_<KEY>=***`);
+  return [
+    'docker build',
+    options.noCache ? '--no-cache' : '',
+    '--network=host',
+    `-t ${quote(image.image)}`,
+    `-f ${quote(build.dockerfile)}`,
+    ...args,
+    quote(build.contextDir),
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

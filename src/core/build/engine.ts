@@ -1,0 +1,35 @@
+/**
+ * What the build phase needs from a container engine. The Docker implementation lives in
+ * src/engines/docker/image-engine.ts; tests may pass a fake with the same shape.
+ */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+export interface EngineBuildRequest {
+  tag: string;
+  hubDir: string;
+  /** Hub-relative. */
+  contextDir: string;
+  /** Hub-relative. */
+  dockerfile: string;
+  /** Build args including secret ones. */
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  noCache: boolean;
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImageEngine {
+  /** sha256 over the Dockerfile, the context files the daemon would receive, the build args and `extra`. */
+  hashInputs(request: { hubDir: string; contextDir: string; dockerfile: string; buildArgs: Record<string, string>; extra: string[] }): Promise<string>;
+  /** The id of a local image carrying this label value, if any. */
+  findByLabel(label: string, value: string): Promise<string | undefined>;
+  build(request: EngineBuildRequest): Promise<{ imageId: string; baseImage: string }>;
+  tag(source: string, target: string): Promise<void>;
+  login(auth: RegistryAuth): Promise<void>;
+  push(ref: string, auth: RegistryAuth | undefined, onLine: (line: string) => void): Promise<{ digest: string }>;
+}

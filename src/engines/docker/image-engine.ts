@@ -1,0 +1,46 @@
+/** The build phase's ImageEngine on a Docker-API daemon (Docker or podman) through dockerode. */
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { ImageEngine } from '../../core/build/engine.ts';
+import { collectBuildContext, hashBuildInputs, type BuildContext } from './build-context.ts';
+import { baseImages, buildImage, checkRegistryAuth, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
+
+export function dockerImageEngine(docker: Docker): ImageEngine {
+  // hashInputs and build both need the context walk; do it once per (context, Dockerfile).
+  const contexts = new Map<string, Promise<BuildContext>>();
+  const contextFor = (hubDir: string, contextDir: string, dockerfile: string): Promise<BuildContext> => {
+    const key = `${hubDir}\0${contextDir}\0${dockerfile}`;
+    let context = contexts.get(key);
+    if (!context) {
+      context = collectBuildContext(path.join(hubDir, contextDir), path.join(hubDir, dockerfile));
+      contexts.set(key, context);
+    }
+    return context;
+  };
+  return {
+    async hashInputs({ hubDir, contextDir, dockerfile, buildArgs, extra }) {
+      return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile), buildArgs, extra);
+    },
+    async findByLabel(label, value) {
+      return (await findImagesByLabel(docker, label, value))[0]?.Id;
+    },
+    async build(request) {
+      const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile);
+      const pull = await shouldPull(docker, context.dockerfileText, request.buildArgs);
+      const { imageId } = await buildImage(docker, {
+        tag: request.tag,
+        context,
+        buildArgs: request.buildArgs,
+        labels: request.labels,
+        noCache: request.noCache,
+        pull,
+        onLine: request.onLine,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      return { imageId, baseImage: baseImages(context.dockerfileText, request.buildArgs)[0] ?? '' };
+    },
+    tag: (source, target) => tagImage(docker, source, target),
+    login: (auth) => checkRegistryAuth(docker, auth),
+    push: (ref, auth, onLine) => pushImage(docker, ref, auth, onLine),
+  };
+}
