@@ -1,0 +1,114 @@
+/**
+ * Additional-context text -> plain object. madengine accepts JSON and, failing that, a Python
+ * dict literal (`{'gpu_vendor': 'AMD'}`), so both are tried (reference §5.3).
+ */
+import { ConfigError } from '../errors.ts';
+import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Parses `text` into an object; "" / "{}" / whitespace give {}. `source` names where the text came
+ * from in errors ("--additional-context" or a file path); `options.file` also marks the error's file
+ * so it can become an annotation.
+ */
+export function parseContextText(text: string, source: string, options: { file?: string } = {}): Record<string, unknown> {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === '{}') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (jsonError) {
+    try {
+      value = parsePythonLiteral(text);
+    } catch (pythonError) {
+      throw syntaxError(text, source, jsonError, pythonError, options.file);
+    }
+  }
+  if (!isPlainObject(value)) {
+    throw new ConfigError(
+      `${source}: expected an object like {"gpu_vendor": "AMD", "guest_os": "UBUNTU"}, got ${describeKind(value)}`,
+      options.file === undefined ? {} : { file: options.file },
+    );
+  }
+  return value;
+}
+
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `a string ${JSON.stringify(value)}`;
+  return `a ${typeof value} (${String(value)})`;
+}
+
+/** 1-based line and column of a 0-based character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const line = before.split('\n').length;
+  const column = before.length - (before.lastIndexOf('\n') + 1) + 1;
+  return { line, column };
+}
+
+/**
+ * Both parsers failed: report the one the author most likely meant. Text without a single quote is
+ * JSON (the Python parser would mislead there, e.g. by joining adjacent strings); otherwise the parser
+ * that got further into the text wins, a tie going to JSON.
+ */
+function syntaxError(text: string, source: string, jsonError: unknown, pythonError: unknown, file: string | undefined): ConfigError {
+  const json = { offset: jsonErrorOffset(text, jsonError), reason: jsonReason(jsonError) };
+  const python =
+    pythonError instanceof PythonLiteralError
+      ? { offset: pythonError.offset, reason: pythonError.message.replace(/ at offset \d+$/, '') }
+      : { offset: -1, reason: String(pythonError) };
+  const chosen = text.includes("'") && python.offset > json.offset ? python : json;
+  const { line, column } = lineColumn(text, chosen.offset);
+  const near = chosen.offset < text.length ? ` near ${JSON.stringify(text.slice(chosen.offset, chosen.offset + 20))}` : '';
+  return new ConfigError(
+    `${source}: invalid JSON (or Python dict literal) at line ${line}, column ${column}${near}: ${chosen.reason}`,
+    { line, column, ...(file === undefined ? {} : { file }), cause: jsonError },
+  );
+}
+
+function jsonReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/\s*(?:in|after) JSON at position \d+.*$/s, '')
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/\s*\(line \d+ column \d+\)$/, '');
+}
+
+/**
+ * V8 does not always say where JSON broke ("Unexpected token ']', ... is not valid JSON"). A prefix
+ * that ends before the fault only fails for being incomplete, so the fault is found by bisection.
+ */
+function jsonErrorOffset(text: string, error: unknown): number {
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  if (/Unexpected end of JSON input/.test(message)) return text.length;
+  let low = 0; // longest prefix known to be fine (or merely incomplete)
+  let high = text.length; // shortest prefix known to be broken
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (prefixIsBroken(text.slice(0, middle))) high = middle;
+    else low = middle;
+  }
+  return high - 1;
+}
+
+function prefixIsBroken(prefix: string): boolean {
+  try {
+    JSON.parse(prefix);
+    return false;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (/Unexpected end of JSON input/.test(message)) return false;
+    const position = /at position (\d+)/.exec(message);
+    // An error exactly at the end of the prefix is only the prefix running out.
+    return !(position && Number(position[1]) >= prefix.length);
+  }
+}

@@ -1,0 +1,397 @@
+/**
+ * The one schema for madengine's additional context (reference §5.3, §3.3, §3.6, §3.10, §3.11,
+ * §4.1, §4.2). Every documented key is typed here; the top level is loose because any other
+ * key is a Dockerfile `# CONTEXT` filter (e.g. `ctx_test`). Known sections are strict objects
+ * so a misspelt sub-key is an error instead of a silently ignored option.
+ *
+ * Every schema carries an `error` text saying what would be valid; validate.ts turns zod
+ * issues into "<key.path>: got <value>, expected <that text>".
+ */
+import { z } from 'zod';
+import { indexRangeProblem } from './ranges.ts';
+
+/** Python's str() of a scalar: madengine stringifies build args and env values with it, so `true` becomes "True". */
+export function pythonString(value: string | number | boolean): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return String(value);
+}
+
+// ---- building blocks ---------------------------------------------------------------------------
+
+const text = (what = 'a string') => z.string({ error: what });
+const nonEmptyText = (what: string) => z.string({ error: what }).min(1, { error: what });
+const flag = (what = 'true or false') => z.boolean({ error: what });
+
+/** string | number -> string (k8s quantities, SLURM times, script args). */
+const stringish = (what: string) => z.union([z.string(), z.number()], { error: what }).transform((value) => String(value));
+
+/** str/int/float/bool -> Python's str() of it, as madengine passes build args and env values. */
+const scalar = (what = 'a string, number or boolean') =>
+  z.union([z.string(), z.number(), z.boolean()], { error: what }).transform(pythonString);
+
+/** An integer written as a number or a numeric string (madengine calls int() on these). */
+function integer(what: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
+  return z.union([z.number(), z.string()], { error: what }).transform((value, ctx) => {
+    const parsed = typeof value === 'number' ? value : /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    ctx.issues.push({ code: 'custom', message: what, input: value });
+    return z.NEVER;
+  });
+}
+
+/** Case-insensitive enum with a canonical spelling on output. */
+function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(values: T, canonical: (value: string) => string) {
+  const what = `one of ${values.join(', ')}`;
+  return z
+    .string({ error: what })
+    .transform((value) => canonical(value.trim()))
+    .pipe(z.enum(values, { error: what }));
+}
+
+const nullableScalar = z
+  .union([z.string(), z.number(), z.boolean(), z.null()], { error: 'a string, number, boolean or null' })
+  .transform((value) => (value === null ? null : pythonString(value)));
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envName = z.string().regex(ENV_NAME, { error: 'a variable name (letters, digits and _, not starting with a digit)' });
+
+/** {NAME: value} with values stringified like madengine does before `--env NAME=value`. */
+const envVars = z.record(envName, scalar(), { error: 'an object of {"NAME": value}' });
+
+const portNumber = integer('a port number (1-65535)', 1, 65_535);
+/** GPU counts: -1 means "all GPUs" (reference §3.4). */
+const gpuCount = integer('an integer GPU count (-1 = all GPUs)', -1);
+const nodeCount = integer('a positive integer', 1);
+
+/** Where madengine looks for a GPU count, first present wins (reference §3.4). */
+export const GPU_COUNT_ALIASES = ['gpus_per_node', 'gpu_count', 'n_gpus', 'num_gpus', 'ngpus'] as const;
+const gpuCountAliases = Object.fromEntries(GPU_COUNT_ALIASES.map((alias) => [alias, gpuCount.optional()])) as Record<
+  (typeof GPU_COUNT_ALIASES)[number],
+  z.ZodOptional<typeof gpuCount>
+>;
+
+/** "a,b" or ["a", "b"] -> "a,b" (SLURM host lists). */
+const hostList = z
+  .union([z.string(), z.array(z.string())], { error: 'a comma-separated string or a list of host names' })
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((host) => host.trim()).filter(Boolean).join(','));
+
+/** docker_gpus / docker_cpus: "" (unset, as madengine stores it) or an index list like "0,2-4,7". */
+const indexList = (what: string) =>
+  z
+    .union([z.string(), z.number()], { error: `a string like "0,2-4,7" (${what} indices)` })
+    .transform((value) => String(value))
+    .check((ctx) => {
+      if (ctx.value === '') return;
+      const problem = indexRangeProblem(ctx.value);
+      if (problem !== undefined) {
+        ctx.issues.push({ code: 'custom', message: `a string like "0,2-4,7" (${problem})`, input: ctx.value });
+      }
+    });
+
+// ---- launchers and deployment targets -----------------------------------------------------------
+
+/** madengine's launchers (deployment/common.py VALID_LAUNCHERS) plus the names its tables use for "none". */
+export const LAUNCHERS = [
+  'torchrun',
+  'torchtitan',
+  'deepspeed',
+  'megatron',
+  'megatron-lm',
+  'primus',
+  'vllm',
+  'sglang',
+  'sglang-disagg',
+  'slurm_multi',
+  'docker',
+  'native',
+] as const;
+export type Launcher = (typeof LAUNCHERS)[number];
+const LAUNCHER_ALIASES: Record<string, Launcher> = { sglang_disagg: 'sglang-disagg', 'slurm-multi': 'slurm_multi' };
+
+const launcherName = caseInsensitiveEnum(LAUNCHERS, (value) => {
+  const lower = value.toLowerCase();
+  return LAUNCHER_ALIASES[lower] ?? lower;
+});
+
+export const DEPLOY_TARGETS = ['local', 'slurm', 'k8s'] as const;
+export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
+/** "docker" is madengine's in-job spelling of local; "kubernetes" its long form of k8s. */
+const TARGET_ALIASES: Record<string, DeployTarget> = { docker: 'local', kubernetes: 'k8s' };
+const deployTargetName = caseInsensitiveEnum(DEPLOY_TARGETS, (value) => {
+  const lower = value.toLowerCase();
+  return TARGET_ALIASES[lower] ?? lower;
+});
+
+/**
+ * `deploy` is a target string (madengine's ConfigLoader reads it so); madengine's validator wants an
+ * object, so `{ "target": "slurm" }` is accepted too and normalised to the string (reference §8 quirk 14).
+ */
+const deploy = z
+  .union([deployTargetName, z.strictObject({ target: deployTargetName })], {
+    error: `one of ${DEPLOY_TARGETS.join(', ')} (or {"target": "<one of them>"})`,
+  })
+  .transform((value): DeployTarget => (typeof value === 'string' ? value : value.target));
+
+// ---- sections -----------------------------------------------------------------------------------
+
+/** reference §4.1: every key madengine's SLURM deployment honours (mem/mail_* are documented there too). */
+export const slurmSchema = z.strictObject(
+  {
+    partition: nonEmptyText('a partition name').optional(),
+    nodes: nodeCount.optional(),
+    ...gpuCountAliases,
+    time: stringish('a time limit like "24:00:00"').optional(),
+    output_dir: text().optional(),
+    exclusive: flag().optional(),
+    nodelist: hostList.optional(),
+    exclude: hostList.optional(),
+    constraint: text().optional(),
+    qos: text().optional(),
+    account: text().optional(),
+    reservation: text().optional(),
+    modules: z.array(text('a module name'), { error: 'a list of module names' }).optional(),
+    network_interface: text().optional(),
+    shared_workspace: text().optional(),
+    results_dir: text().optional(),
+    enable_node_check: flag().optional(),
+    auto_cleanup_nodes: flag().optional(),
+    allow_submit_without_clean_nodes: flag().optional(),
+    verbose_node_check: flag().optional(),
+    mem: stringish('a memory size like "64G"').optional(),
+    mail_user: text().optional(),
+    mail_type: text().optional(),
+  },
+  { error: 'an object of SLURM settings' },
+);
+
+const toleration = z.strictObject(
+  {
+    key: text().optional(),
+    operator: z.enum(['Exists', 'Equal'], { error: 'Exists or Equal' }).optional(),
+    value: text().optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], { error: 'NoSchedule, PreferNoSchedule or NoExecute' }).optional(),
+    tolerationSeconds: integer('an integer number of seconds', 0).optional(),
+  },
+  { error: 'a toleration object {key, operator, value, effect}' },
+);
+
+const nullableText = (what = 'a string or null') => z.union([z.string(), z.null()], { error: what });
+
+/** reference §4.2: every key madengine's Kubernetes deployment honours (service_account is documented too). */
+export const k8sSchema = z.strictObject(
+  {
+    kubeconfig: nullableText('a kubeconfig path or null').optional(),
+    namespace: nonEmptyText('a namespace name').optional(),
+    service_account: text().optional(),
+    gpu_resource_name: text().optional(),
+    ...gpuCountAliases,
+    memory: stringish('a memory quantity like "128Gi"').optional(),
+    memory_limit: stringish('a memory quantity like "256Gi"').optional(),
+    cpu: stringish('a CPU quantity like "32"').optional(),
+    cpu_limit: stringish('a CPU quantity like "64"').optional(),
+    image_pull_policy: z.enum(['Always', 'IfNotPresent', 'Never'], { error: 'Always, IfNotPresent or Never' }).optional(),
+    backoff_limit: integer('a non-negative integer', 0).optional(),
+    ttl_seconds_after_finished: integer('a non-negative integer or null', 0).nullable().optional(),
+    node_selector: z.record(z.string(), text('a string label value'), { error: 'an object of {"label": "value"}' }).optional(),
+    tolerations: z.array(toleration, { error: 'a list of tolerations' }).optional(),
+    allow_privileged_profiling: z.union([z.boolean(), z.null()], { error: 'true, false or null' }).optional(),
+    data_pvc: nullableText().optional(),
+    storage_class: nullableText().optional(),
+    nfs_storage_class: nullableText().optional(),
+    data_storage_class: nullableText().optional(),
+    multi_node_results_storage_class: nullableText().optional(),
+    single_node_results_storage_class: nullableText().optional(),
+    local_path_storage_class: nullableText().optional(),
+    results_storage_size: stringish('a storage quantity like "10Gi"').optional(),
+    data_storage_size: stringish('a storage quantity like "100Gi"').optional(),
+    recreate_shared_data_pvc: flag().optional(),
+    secrets: z
+      .strictObject(
+        {
+          strategy: text().optional(),
+          image_pull_secret_names: z.array(text('a secret name'), { error: 'a list of secret names' }).optional(),
+          runtime_secret_name: nullableText().optional(),
+        },
+        { error: 'an object {strategy, image_pull_secret_names, runtime_secret_name}' },
+      )
+      .optional(),
+    output_dir: text().optional(),
+  },
+  { error: 'an object of Kubernetes settings' },
+);
+
+/** reference §1.2/§4: how the model is launched inside its container(s). */
+export const distributedSchema = z.strictObject(
+  {
+    launcher: launcherName.nullable().optional(),
+    enabled: flag().optional(),
+    nnodes: nodeCount.optional(),
+    nproc_per_node: nodeCount.optional(),
+    backend: text().optional(),
+    port: portNumber.optional(),
+    sglang_disagg: z
+      .strictObject(
+        { prefill_nodes: nodeCount.optional(), decode_nodes: nodeCount.optional() },
+        { error: 'an object {prefill_nodes, decode_nodes}' },
+      )
+      .optional(),
+    // madengine only carries vllm_disagg through to the job; its keys are the model's business.
+    vllm_disagg: z.record(z.string(), z.unknown(), { error: 'an object' }).optional(),
+    primus: z
+      .strictObject(
+        { config_path: text().optional(), cli_extra: text().optional(), backend: text().optional() },
+        { error: 'an object {config_path, cli_extra, backend}' },
+      )
+      .optional(),
+  },
+  { error: 'an object of distributed-launch settings' },
+);
+
+/** The K8s runtime `launcher` override (reference §4.2). */
+const launcherSchema = z.strictObject(
+  {
+    type: launcherName.optional(),
+    nnodes: nodeCount.optional(),
+    nproc_per_node: nodeCount.optional(),
+    master_port: portNumber.optional(),
+  },
+  { error: 'an object {type, nnodes, nproc_per_node, master_port}' },
+);
+
+/** vllm / sglang: engine settings madengine carries to the job without reading them. */
+const freeFormSection = z.record(z.string(), z.unknown(), { error: 'an object' });
+
+const toolSchema = z.strictObject(
+  { name: nonEmptyText('a tool name (see scripts/common/tools.json)'), cmd: text().optional(), env_vars: envVars.optional() },
+  { error: 'a tool object like {"name": "rocprof"}' },
+);
+
+const scriptSchema = z.strictObject(
+  { path: nonEmptyText('a script path'), args: stringish('a string of arguments').optional() },
+  { error: 'a script object like {"path": "scripts/common/pre_scripts/pre_test.sh", "args": "1"}' },
+);
+
+/** data.json shape (reference §3.6): {dataname: {provider: {path, home, mirrorlocal, ...}}}. */
+export const DATA_PROVIDERS = ['custom', 'local', 'minio', 'nas', 'aws'] as const;
+const providerConfig = z.looseObject(
+  {
+    path: text().optional(),
+    home: text().optional(),
+    mirrorlocal: text().optional(),
+    args: stringish('a string of arguments').optional(),
+  },
+  { error: 'an object of provider settings like {"path": "/data"}' },
+);
+const providerSections = Object.fromEntries(DATA_PROVIDERS.map((name) => [name, providerConfig.optional()])) as Record<
+  (typeof DATA_PROVIDERS)[number],
+  z.ZodOptional<typeof providerConfig>
+>;
+const dataSchema = z.record(
+  z.string(),
+  z.strictObject(providerSections, { error: `an object of {provider: settings} with providers ${DATA_PROVIDERS.join(', ')}` }),
+  { error: 'an object of {"<dataname>": {"<provider>": {...}}}' },
+);
+
+/** Keys of build_manifest.json's deployment_config (reference §2.8); madengine writes it, we read it back. */
+const deploymentConfigSchema = z.looseObject(
+  {
+    target: z.enum(['local', 'docker', 'slurm', 'k8s', 'kubernetes'], { error: 'one of local, docker, slurm, k8s, kubernetes' }).optional(),
+    slurm: slurmSchema.optional(),
+    k8s: k8sSchema.optional(),
+    kubernetes: k8sSchema.optional(),
+    distributed: distributedSchema.optional(),
+    vllm: freeFormSection.optional(),
+    sglang: freeFormSection.optional(),
+    env_vars: envVars.optional(),
+    debug: z.union([z.boolean(), z.null()], { error: 'true, false or null' }).optional(),
+    ...gpuCountAliases,
+  },
+  { error: 'an object (build_manifest.json deployment_config)' },
+);
+
+// ---- the additional context ---------------------------------------------------------------------
+
+export const GPU_VENDORS = ['AMD', 'NVIDIA'] as const;
+export const GUEST_OSES = ['UBUNTU', 'CENTOS'] as const;
+export const EXECUTORS = ['docker', 'host', 'auto'] as const;
+
+export const additionalContextSchema = z.looseObject(
+  {
+    // Dockerfile selection (reference §2.1/§2.2); upper-cased because CONTEXT headers compare exactly.
+    gpu_vendor: caseInsensitiveEnum(GPU_VENDORS, (value) => value.toUpperCase()).default('AMD'),
+    guest_os: caseInsensitiveEnum(GUEST_OSES, (value) => value.toUpperCase()).default('UBUNTU'),
+    ctx_test: stringish('a string').optional(),
+
+    // docker build / docker run (reference §2.4, §3.3)
+    docker_build_arg: z
+      .record(z.string(), scalar('a string, number or boolean (Docker build-arg values)'), { error: 'an object of {"ARG": value}' })
+      .optional(),
+    // null is madengine's "detect it" for ROCM_PATH (reference §3.3).
+    docker_env_vars: z.record(envName, nullableScalar, { error: 'an object of {"NAME": value}' }).optional(),
+    docker_mounts: z
+      .record(
+        z.string().regex(/^\//, { error: 'an absolute container path' }),
+        nonEmptyText('a host path'),
+        { error: 'an object of {"<container path>": "<host path>"}' },
+      )
+      .optional(),
+    docker_gpus: indexList('GPU').nullable().optional(),
+    docker_cpus: indexList('CPU').nullable().optional(),
+    gpu_renderDs: z.array(integer('a render node number', 0), { error: 'a list of render node numbers' }).nullable().optional(),
+    MAD_CONTAINER_IMAGE: nonEmptyText('an image reference like "rocm/pytorch:latest"').optional(),
+    MAD_ROCM_PATH: nullableText('a host ROCm path or null').optional(),
+    executor: caseInsensitiveEnum(EXECUTORS, (value) => value.toLowerCase()).optional(),
+
+    // what runs in the container (reference §3.3, §3.10, §3.11)
+    tools: z.array(toolSchema, { error: 'a list of tools like [{"name": "rocprof"}]' }).optional(),
+    pre_scripts: z.array(scriptSchema, { error: 'a list of scripts like [{"path": "...", "args": "..."}]' }).optional(),
+    post_scripts: z.array(scriptSchema, { error: 'a list of scripts like [{"path": "...", "args": "..."}]' }).optional(),
+    encapsulate_script: text().optional(),
+    model_args: stringish('a string of model arguments').optional(),
+    data: dataSchema.optional(),
+    timeout: z.union([z.number(), z.null()], { error: 'a number of seconds or null' }).optional(),
+    debug: z.union([z.boolean(), z.null()], { error: 'true, false or null' }).optional(),
+    live_output: flag().optional(),
+    gen_sys_env_details: flag().optional(),
+    generate_sys_env_details: flag().optional(),
+    rocenv_mode: caseInsensitiveEnum(['lite', 'full'], (value) => value.toLowerCase()).optional(),
+    skip_perf_collection: flag().optional(),
+
+    // run status (reference §3.8)
+    log_error_pattern_scan: z
+      .union([z.boolean(), z.string(), z.number(), z.null()], { error: 'a boolean, string, number or null' })
+      .optional(),
+    log_error_benign_patterns: z.array(text(), { error: 'a list of strings' }).optional(),
+    log_error_patterns: z.array(text(), { error: 'a non-empty list of strings' }).min(1, { error: 'a non-empty list of strings' }).optional(),
+
+    // GPU count overrides (reference §3.4)
+    ...gpuCountAliases,
+
+    // deployment (reference §4)
+    deploy: deploy.optional(),
+    slurm: slurmSchema.optional(),
+    k8s: k8sSchema.optional(),
+    kubernetes: k8sSchema.optional(),
+    distributed: distributedSchema.optional(),
+    launcher: launcherSchema.optional(),
+    vllm: freeFormSection.optional(),
+    sglang: freeFormSection.optional(),
+    env_vars: envVars.optional(),
+    shared_data: text().optional(),
+    monitor: flag().optional(),
+    cleanup_on_failure: flag().optional(),
+    deployment_config: deploymentConfigSchema.optional(),
+
+    // detected host facts madengine keeps in the context (reference §3.2); accepted when supplied
+    host_os: text().optional(),
+    numa_balancing: stringish('a string').optional(),
+    gpu_architecture: text().optional(),
+  },
+  { error: 'an object' },
+);
+
+/** A validated additional context; unknown top-level keys (Dockerfile filters) survive as `unknown`. */
+export type AdditionalContext = z.output<typeof additionalContextSchema>;
+
+/** Every top-level key the schema knows (for "did you mean" on unknown keys). */
+export const KNOWN_CONTEXT_KEYS: readonly string[] = Object.keys(additionalContextSchema.shape);
