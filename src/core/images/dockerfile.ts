@@ -1,0 +1,168 @@
+/**
+ * What madengine reads out of a Dockerfile's text: the `# CONTEXT {...}` selection header,
+ * the MAD_SYSTEM_GPU_ARCHITECTURE default, and the GPU vendor (reference §2.2, §2.4).
+ * Pure functions over the text, so they are tested without files.
+ */
+import { parsePythonLiteral, PythonLiteralError } from '../util/pyliteral.ts';
+
+const HEADER_MARKER = '# CONTEXT ';
+/** madengine only looks at `head -n5`. */
+const HEADER_LINES = 5;
+
+export interface ContextHeader {
+  /** The parsed Python dict. */
+  values: Record<string, unknown>;
+  /** The dict literal as written, for messages. */
+  text: string;
+  /** 1-based line of the header. */
+  line: number;
+}
+
+/** Why a header could not be read; the caller adds the file name. */
+export class ContextHeaderError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+    this.name = 'ContextHeaderError';
+  }
+}
+
+/**
+ * The `# CONTEXT {...}` header within the first 5 lines, or undefined when there is none.
+ * Throws ContextHeaderError when the header is not a Python dict literal, or appears twice
+ * (madengine would fail to parse the two lines joined, and silently skip the file).
+ */
+export function parseContextHeader(dockerfileText: string): ContextHeader | undefined {
+  const lines = dockerfileText.split('\n', HEADER_LINES);
+  let found: ContextHeader | undefined;
+  for (const [index, rawLine] of lines.entries()) {
+    const line = rawLine.replace(/\r$/, '');
+    const marker = line.indexOf(HEADER_MARKER);
+    if (marker < 0) continue;
+    const lineNumber = index + 1;
+    if (found) {
+      throw new ContextHeaderError(
+        `a second '# CONTEXT' header (the first is on line ${found.line}); keep one dict per Dockerfile`,
+        lineNumber,
+        marker + 1,
+      );
+    }
+    const start = marker + HEADER_MARKER.length;
+    const text = line.slice(start).trim();
+    let values: unknown;
+    try {
+      values = parsePythonLiteral(text);
+    } catch (error) {
+      if (!(error instanceof PythonLiteralError)) throw error;
+      const leading = line.slice(start).length - line.slice(start).trimStart().length;
+      throw new ContextHeaderError(
+        `'# CONTEXT ${text}' is not a Python dict literal: ${error.message}; ` +
+          `expected e.g. # CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
+        lineNumber,
+        start + leading + error.offset + 1,
+      );
+    }
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+      throw new ContextHeaderError(
+        `'# CONTEXT ${text}' must be a dict, e.g. {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
+        lineNumber,
+        start + 1,
+      );
+    }
+    found = { values: values as Record<string, unknown>, text, line: lineNumber };
+  }
+  return found;
+}
+
+/** Python's str() for the scalars a header or a context can hold, so True matches True and None matches None. */
+export function pythonString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value === null) return 'None';
+  return undefined;
+}
+
+/**
+ * Header keys whose value differs from the selection context. A key the context lacks does not
+ * count (madengine's Context.filter); values are compared as strings, and a non-scalar on either
+ * side never matches.
+ */
+export function headerMismatches(header: Record<string, unknown>, selection: Record<string, unknown>): string[] {
+  const mismatches: string[] = [];
+  for (const [key, expected] of Object.entries(header)) {
+    if (!Object.hasOwn(selection, key) || selection[key] === undefined) continue;
+    const actual = pythonString(selection[key]);
+    const wanted = pythonString(expected);
+    if (actual === undefined || wanted === undefined || actual !== wanted) mismatches.push(key);
+  }
+  return mismatches;
+}
+
+const ARCH_VARIABLE = 'MAD_SYSTEM_GPU_ARCHITECTURE';
+
+function stripQuotes(value: string): string {
+  return value.replace(/^["']+|["']+$/g, '');
+}
+
+/**
+ * The default the Dockerfile gives MAD_SYSTEM_GPU_ARCHITECTURE (`ARG X=gfx942`, else `ENV X=gfx942`
+ * or `ENV X gfx942`), quotes stripped; undefined when it gives none or an empty one.
+ * Only instructions at the start of a line count, so a commented-out ARG is ignored.
+ */
+export function dockerfileArchArg(dockerfileText: string): string | undefined {
+  const patterns = [
+    new RegExp(`^\\s*ARG\\s+${ARCH_VARIABLE}=(\\S+)`, 'gim'),
+    new RegExp(`^\\s*ENV\\s+${ARCH_VARIABLE}(?:=|[ \\t]+)(\\S+)`, 'gim'),
+  ];
+  for (const pattern of patterns) {
+    for (const match of dockerfileText.matchAll(pattern)) {
+      const value = stripQuotes(match[1]!);
+      if (value !== '') return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * True when the Dockerfile declares `ARG MAD_SYSTEM_GPU_ARCHITECTURE` bare (or `=` with nothing
+ * after it) and no ARG line gives it a non-empty default: the build then needs the arch as a
+ * build arg, and madengine warns when none is resolved.
+ */
+export function hasBareArchArg(dockerfileText: string): boolean {
+  const withValue = new RegExp(`^ARG\\s+${ARCH_VARIABLE}\\s*=\\s*(\\S*)`, 'i');
+  const withoutValue = new RegExp(`^ARG\\s+${ARCH_VARIABLE}\\s*$`, 'i');
+  let bare = false;
+  for (const rawLine of dockerfileText.split('\n')) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const assigned = withValue.exec(line);
+    if (assigned) {
+      if (stripQuotes(assigned[1]!) !== '') return false;
+      bare = true;
+    } else if (withoutValue.test(line)) {
+      bare = true;
+    }
+  }
+  return bare;
+}
+
+export type GpuVendor = 'AMD' | 'NVIDIA' | '';
+
+/**
+ * The GPU vendor an image is for: ".amd." / ".nvidia." in the file name, else a guess from the
+ * text when it has a FROM (rocm/amd before nvidia/cuda, as madengine), else "" (runs anywhere).
+ */
+export function inferGpuVendor(dockerfilePath: string, dockerfileText: string): GpuVendor {
+  const name = dockerfilePath.toLowerCase();
+  if (name.includes('.amd.') || name.endsWith('.amd')) return 'AMD';
+  if (name.includes('.nvidia.') || name.endsWith('.nvidia')) return 'NVIDIA';
+  if (!dockerfileText.includes('FROM')) return '';
+  const text = dockerfileText.toLowerCase();
+  if (text.includes('rocm') || text.includes('amd')) return 'AMD';
+  if (text.includes('nvidia') || text.includes('cuda')) return 'NVIDIA';
+  return '';
+}

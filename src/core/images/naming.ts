@@ -1,0 +1,118 @@
+/**
+ * madengine's names for images, logs and containers (reference §2.3, §2.5, §3.3).
+ * They are part of the compatibility contract: manifests, perf.csv rows and CI scripts
+ * written for madengine look for exactly these strings.
+ */
+import path from 'node:path';
+
+/** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream). */
+function dockerfileStem(dockerfilePath: string): string {
+  return path.posix.basename(dockerfilePath.replaceAll('\\', '/')).replaceAll('.Dockerfile', '');
+}
+
+/** Image built for a model from one Dockerfile: "ci-" + model (lower-cased, / -> _) + "_" + Dockerfile stem. */
+export function imageName(modelName: string, dockerfilePath: string): string {
+  return `ci-${modelName.replaceAll('/', '_').toLowerCase()}_${dockerfileStem(dockerfilePath)}`;
+}
+
+/** Per-architecture image for `--target-archs` builds: "<image>_<arch>". */
+export function archImageName(image: string, arch: string): string {
+  return `${image}_${arch}`;
+}
+
+/**
+ * Build log file name: model (/ -> _, case kept) + "_" + Dockerfile stem + ".build.live.log".
+ * With `arch` (target-arch builds) the arch is added before the phase, so per-arch builds of one
+ * Dockerfile do not overwrite each other's log (madengine reuses one name) and the name still
+ * pairs with runLogName() of the per-arch image.
+ */
+export function buildLogName(modelName: string, dockerfilePath: string, arch?: string): string {
+  const archPart = arch ? `_${arch}` : '';
+  return `${modelName.replaceAll('/', '_')}_${dockerfileStem(dockerfilePath)}${archPart}.build.live.log`;
+}
+
+/**
+ * Reduce an image reference to the part that names logs: drop any @digest; a "repo:ci-..." tag
+ * names the image by its tag (so pushed images still pair with their build log); anything else
+ * keeps the whole reference with / : @ replaced by _.
+ */
+function imageRefForLogName(imageRef: string): string {
+  const withoutDigest = imageRef.trim().split('@', 1)[0]!;
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  const colon = lastSegment.indexOf(':');
+  if (colon >= 0 && lastSegment.slice(colon + 1).startsWith('ci-')) return lastSegment.slice(colon + 1);
+  return withoutDigest.replace(/[/:@]/g, '_');
+}
+
+/**
+ * Run log file name (madengine's make_run_log_file_path): "<model, / -> _>_<image rest><phase>.live.log",
+ * where <image rest> is the image (see imageRefForLogName) without its "ci-" prefix and without the
+ * lower-cased model prefix, e.g. ("dummy", "ci-dummy_dummy.ubuntu.amd") -> "dummy_dummy.ubuntu.amd.run.live.log".
+ * Only a leading "ci-" is dropped (upstream drops every "ci-", which breaks names containing "ci-").
+ */
+export function runLogName(modelName: string, imageRef: string, phase = '.run'): string {
+  const reduced = imageRefForLogName(imageRef);
+  const withoutCi = reduced.startsWith('ci-') ? reduced.slice(3) : reduced;
+  const modelPrefix = `${modelName.replaceAll('/', '_').toLowerCase()}_`;
+  const rest = withoutCi.startsWith(modelPrefix) ? withoutCi.slice(modelPrefix.length) : withoutCi;
+  return `${modelName}_${rest}${phase}.live.log`.replaceAll('/', '_');
+}
+
+/**
+ * Container name for an image: "container_" + image with / and : replaced by _, plus "_node<rank>"
+ * on multi-node runs. A digest is dropped so digest-pinned references still give a name Docker accepts
+ * (and the same name as the unpinned reference).
+ */
+export function containerName(imageRef: string, rank?: string | number): string {
+  const withoutDigest = imageRef.trim().split('@', 1)[0]!;
+  const base = `container_${withoutDigest.replace(/[/:]/g, '_')}`;
+  return rank === undefined || rank === '' ? base : `${base}_node${rank}`;
+}
+
+/** credential.json: credential name -> fields (username, password, repository, ...). */
+export type Credentials = Readonly<Record<string, unknown>>;
+
+function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {
+  const entry = credentials?.[key];
+  if (entry === null || typeof entry !== 'object') return undefined;
+  const repository = (entry as Record<string, unknown>).repository;
+  // An empty repository would give ":<image>" / "<registry>/:<image>", which Docker rejects.
+  return typeof repository === 'string' && repository !== '' ? repository : undefined;
+}
+
+/**
+ * Reference an image is pushed as (madengine's _determine_registry_image_name):
+ * - no registry: the local image name;
+ * - docker.io / dockerhub (any case): "<dockerhub.repository>:<image>", or the image alone without a repository;
+ * - any other registry R: "R/<R.repository>:<image>", or "R/<image>" without a repository.
+ */
+export function registryImageName(registry: string | undefined, image: string, credentials?: Credentials): string {
+  if (!registry) return image;
+  const lower = registry.toLowerCase();
+  if (lower === 'docker.io' || lower === 'dockerhub') {
+    const repository = repositoryOf(credentials, 'dockerhub');
+    return repository === undefined ? image : `${repository}:${image}`;
+  }
+  const repository = repositoryOf(credentials, registry);
+  return repository === undefined ? `${registry}/${image}` : `${registry}/${repository}:${image}`;
+}
+
+/** Marketing names madengine accepts for AMD architectures, mapped to their gfx target. */
+const ARCH_ALIASES: Readonly<Record<string, string>> = {
+  mi100: 'gfx908',
+  'mi-100': 'gfx908',
+  mi200: 'gfx90a',
+  'mi-200': 'gfx90a',
+  mi210: 'gfx90a',
+  mi250: 'gfx90a',
+  mi300: 'gfx940',
+  'mi-300': 'gfx940',
+  mi300a: 'gfx940',
+  mi300x: 'gfx942',
+  'mi-300x': 'gfx942',
+};
+
+/** "MI300X" -> "gfx942" etc. (case-insensitive); any other name is returned unchanged. */
+export function normalizeGpuArch(name: string): string {
+  return ARCH_ALIASES[name.trim().toLowerCase()] ?? name;
+}
