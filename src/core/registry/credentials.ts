@@ -1,0 +1,200 @@
+/**
+ * Registry and build credentials: `<hub>/credential.json` plus the MAD_DOCKERHUB_* environment override
+ * (reference §2.5), the `<cred>_<KEY>` build arguments a model's `cred` asks for (§2.4), and the helpers
+ * that keep every credential value out of logs.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { didYouMean } from '../util/suggest.ts';
+
+/** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
+export type CredentialEntry = Record<string, string>;
+/** credential.json: entry name (a registry host, `dockerhub`, or any name a model's `cred` uses) -> entry. */
+export type Credentials = Record<string, CredentialEntry>;
+
+/** What a registry needs to log in. */
+export interface RegistryLogin {
+  username: string;
+  password: string;
+}
+
+export const CREDENTIAL_FILE = 'credential.json';
+const DOCKERHUB_KEY = 'dockerhub';
+const DOCKERHUB_ALIASES = new Set(['docker.io', 'dockerhub', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * Reads `<hubDir>/credential.json` (absent = no credentials), then lets MAD_DOCKERHUB_USER and
+ * MAD_DOCKERHUB_PASSWORD (and optionally MAD_DOCKERHUB_REPO) override the `dockerhub` entry.
+ */
+export async function loadCredentials(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
+  const file = path.join(hubDir, CREDENTIAL_FILE);
+  let text: string | undefined;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, { file, cause: error });
+    }
+  }
+  const credentials = text === undefined ? {} : parseCredentials(text, file);
+  return applyDockerhubEnv(credentials, env);
+}
+
+/** Parses and validates credential.json text; errors name the file, the entry/key and the line:column. */
+export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): Credentials {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const offset = jsonErrorOffset(error, text);
+    const where: { line?: number; column?: number } = offset === undefined ? {} : lineColumn(text, offset);
+    const at = where.line === undefined ? '' : `:${where.line}:${where.column}`;
+    throw new ConfigError(`${file}${at}: invalid JSON: ${(error as Error).message}`, { file, ...where, cause: error });
+  }
+  if (!isPlainObject(data)) {
+    throw new ConfigError(
+      `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describe(data)}`,
+      { file, line: 1, column: 1 },
+    );
+  }
+  const credentials: Credentials = {};
+  for (const [name, entry] of Object.entries(data)) {
+    const where = locateKey(text, name);
+    const at = where.line === undefined ? '' : `:${where.line}:${where.column}`;
+    if (!isPlainObject(entry)) {
+      throw new ConfigError(
+        `${file}${at}: entry '${name}' must be an object like {"username": "...", "password": "..."}, got ${describe(entry)}`,
+        { file, ...where },
+      );
+    }
+    const values: CredentialEntry = {};
+    for (const [key, value] of Object.entries(entry)) {
+      if (typeof value === 'string') values[key] = value;
+      else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
+      else {
+        throw new ConfigError(
+          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describe(value)}`,
+          { file, ...where },
+        );
+      }
+    }
+    credentials[name] = values;
+  }
+  return credentials;
+}
+
+function applyDockerhubEnv(credentials: Credentials, env: NodeJS.ProcessEnv): Credentials {
+  const user = env.MAD_DOCKERHUB_USER;
+  const password = env.MAD_DOCKERHUB_PASSWORD;
+  const repository = env.MAD_DOCKERHUB_REPO;
+  if (!user && !password) return credentials;
+  if (!user || !password) {
+    const missing = user ? 'MAD_DOCKERHUB_PASSWORD' : 'MAD_DOCKERHUB_USER';
+    const present = user ? 'MAD_DOCKERHUB_USER' : 'MAD_DOCKERHUB_PASSWORD';
+    throw new ConfigError(`${present} is set but ${missing} is not: set both to log in to Docker Hub, or neither`);
+  }
+  // The environment wins for what it sets; other keys of the file's entry (e.g. repository) stay.
+  const dockerhub: CredentialEntry = { ...credentials[DOCKERHUB_KEY], username: user, password };
+  if (repository) dockerhub.repository = repository;
+  return { ...credentials, [DOCKERHUB_KEY]: dockerhub };
+}
+
+/** The credential.json key holding a registry's login: Docker Hub's names map to `dockerhub`, others are verbatim. */
+export function registryCredentialKey(registry: string): string {
+  const normalized = registry.trim().toLowerCase();
+  return normalized === '' || DOCKERHUB_ALIASES.has(normalized) ? DOCKERHUB_KEY : registry.trim();
+}
+
+/**
+ * The login for `registry`, or undefined when credential.json has no entry for it.
+ * An entry without both username and password is an error: it was clearly meant to be used.
+ */
+export function registryLogin(registry: string, credentials: Credentials): RegistryLogin | undefined {
+  const key = registryCredentialKey(registry);
+  const entry = credentials[key];
+  if (entry === undefined) return undefined;
+  const missing = ['username', 'password'].filter((field) => !entry[field]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `credential '${key}' for registry ${registry} has no ${missing.join(' or ')} in ${CREDENTIAL_FILE}`,
+    );
+  }
+  return { username: entry.username!, password: entry.password! };
+}
+
+/**
+ * Build arguments for a model's `cred`: every key K of `credentials[credName]` becomes `<credName>_<K upper>`.
+ * An empty `credName` means the model needs none.
+ */
+export function credentialBuildArgs(credName: string, credentials: Credentials, modelName = '?'): Record<string, string> {
+  if (credName === '') return {};
+  const entry = credentials[credName];
+  if (entry === undefined) {
+    const keys = Object.keys(credentials);
+    const known = keys.length === 0 ? 'none: no credential.json and no MAD_DOCKERHUB_USER/PASSWORD' : keys.join(', ');
+    throw new ConfigError(
+      `credential '${credName}' for model ${modelName} not found in ${CREDENTIAL_FILE} (keys: ${known})${didYouMean(credName, keys)}`,
+    );
+  }
+  const args: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry)) args[`${credName}_${key.toUpperCase()}`] = value;
+  return args;
+}
+
+/** Every non-empty credential value, longest first, so callers can mask them (core.setSecret, log redaction). */
+export function secretValues(credentials: Credentials): string[] {
+  const values = new Set<string>();
+  for (const entry of Object.values(credentials)) {
+    for (const value of Object.values(entry)) if (value !== '') values.add(value);
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every occurrence of every secret replaced by `***` (longest first, so overlapping secrets vanish whole). */
+export function redact(text: string, secrets: Iterable<string>, mask = '***'): string {
+  const ordered = [...new Set(secrets)].filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
+  let result = text;
+  for (const secret of ordered) result = result.split(secret).join(mask);
+  return result;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Type of a value for messages; never the value itself, which may be a secret. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/** Offset of a JSON.parse error: V8 says "at position N" (Node 20-24), or "Unexpected end of JSON input". */
+function jsonErrorOffset(error: unknown, text: string): number | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const match = /position (\d+)/.exec(message);
+  if (match) return Number(match[1]);
+  if (/end of (JSON )?input/i.test(message)) return text.length;
+  return undefined;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return { line, column };
+}
+
+/** Where a top-level key appears (first `"key":`), for pointing at an entry; best effort. */
+function locateKey(text: string, key: string): { line?: number; column?: number } {
+  const pattern = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:`);
+  const match = pattern.exec(text);
+  return match ? lineColumn(text, match.index) : {};
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
