@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every benchmark, printed as Markdown for bench/README.md. Needs `npm run build`
+ * (benchmarks go through the CLI bundle) and, for build/run, the infrastructure of scripts/test-infra.sh.
+ * BENCH_ONLY=discover,build,run,parse picks a subset.
+ */
+import { benchDiscover } from './discover.ts';
+import { benchBuild } from './build.ts';
+import { benchRunModels } from './run-models.ts';
+import { benchPerfParse } from './perf-parse.ts';
+import { type BenchResult, printResults } from './harness.ts';
+
+const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
+  discover: ['Discovery (issue: foundation)', benchDiscover],
+  build: ['Build (issue: build)', benchBuild],
+  run: ['Run (issue: run locally)', benchRunModels],
+  parse: ['Log parsing (issue: run locally)', benchPerfParse as () => Promise<BenchResult[]>],
+};
+
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+console.log(`# bench ${new Date().toISOString()} on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+for (const [key, [title, run]] of Object.entries(suites)) {
+  if (only && !only.includes(key)) continue;
+  printResults(title, await run());
+}
