@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DiscoveryError } from '../../src/core/errors.ts';
 import { discoverModels } from '../../src/core/hub/discover.ts';
-import { findJsonSyntaxError, lineColumnAt, parseJsonText } from '../../src/core/hub/json-file.ts';
+import { findJsonSyntaxError, lineColumnAt, parseJsonText } from '../../src/core/util/json-file.ts';
 import { modelSchema } from '../../src/core/hub/model.ts';
 import { normaliseModel } from '../../src/core/hub/normalise.ts';
 import { pythonJoin, pythonNormpath, subCataloguePath } from '../../src/core/hub/paths.ts';

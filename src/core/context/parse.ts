@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
+import { lineColumnAt } from '../util/json-file.ts';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -45,13 +46,8 @@ export function describeKind(value: unknown): string {
   return `a ${typeof value} (${String(value)})`;
 }
 
-/** 1-based line and column of a 0-based character offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const line = before.split('\n').length;
-  const column = before.length - (before.lastIndexOf('\n') + 1) + 1;
-  return { line, column };
-}
+/** 1-based line and column of a 0-based character offset (one implementation for the project). */
+export { lineColumnAt as lineColumn };
 
 /**
  * Both parsers failed: report the one the author most likely meant. Text without a single quote is
@@ -65,7 +61,7 @@ function syntaxError(text: string, source: string, jsonError: unknown, pythonErr
       ? { offset: pythonError.offset, reason: pythonError.message.replace(/ at offset \d+$/, '') }
       : { offset: -1, reason: String(pythonError) };
   const chosen = text.includes("'") && python.offset > json.offset ? python : json;
-  const { line, column } = lineColumn(text, chosen.offset);
+  const { line, column } = lineColumnAt(text, chosen.offset);
   const near = chosen.offset < text.length ? ` near ${JSON.stringify(text.slice(chosen.offset, chosen.offset + 20))}` : '';
   return new ConfigError(
     `${source}: invalid JSON (or Python dict literal) at line ${line}, column ${column}${near}: ${chosen.reason}`,

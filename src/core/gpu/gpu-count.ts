@@ -2,10 +2,11 @@
  * How many GPUs a model gets, and which ones (reference §3.4 and §3.3 `get_gpu_arg`).
  */
 import { ConfigError, RunError } from '../errors.ts';
+import { GPU_COUNT_ALIASES } from '../context/schema.ts';
+import { parseIndexRanges } from '../context/ranges.ts';
 import type { SystemInfo } from './types.ts';
 
-/** Accepted spellings of a GPU count, highest priority first. */
-export const GPU_COUNT_ALIASES = ['gpus_per_node', 'gpu_count', 'n_gpus', 'num_gpus', 'ngpus'] as const;
+export { GPU_COUNT_ALIASES };
 
 export interface GpuCountResolution {
   /** The value as configured; -1 means "all GPUs". */
@@ -66,18 +67,7 @@ const pick = (dict: Dict, key: string): Dict | undefined => (key in dict ? { [ke
 
 /** madengine's `docker_gpus` syntax: "0,2-4,5-5,7" -> [0,2,3,4,5,7] (sorted, duplicates removed). */
 export function parseDockerGpus(spec: string): number[] {
-  const gpus = new Set<number>();
-  for (const part of spec.split(',').map((item) => item.trim()).filter(Boolean)) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!match) {
-      throw new ConfigError(`Invalid docker_gpus entry '${part}' in '${spec}': expected GPU indices and ranges such as "0,2-4,7"`);
-    }
-    const from = Number(match[1]);
-    const to = match[2] === undefined ? from : Number(match[2]);
-    if (to < from) throw new ConfigError(`Invalid docker_gpus range '${part}' in '${spec}': the range end is below its start`);
-    for (let gpu = from; gpu <= to; gpu++) gpus.add(gpu);
-  }
-  return [...gpus].sort((a, b) => a - b);
+  return parseIndexRanges(spec, 'docker_gpus');
 }
 
 /**

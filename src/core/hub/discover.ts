@@ -8,7 +8,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
-import { parseJsonText } from './json-file.ts';
+import { parseJsonText } from '../util/json-file.ts';
 import { describeIssue, normaliseModel } from './normalise.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from './model.ts';
 import { subCataloguePath } from './paths.ts';

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { didYouMean } from '../util/suggest.ts';
+import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -43,15 +44,7 @@ export async function loadCredentials(hubDir: string, env: NodeJS.ProcessEnv = p
 
 /** Parses and validates credential.json text; errors name the file, the entry/key and the line:column. */
 export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): Credentials {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const offset = jsonErrorOffset(error, text);
-    const where: { line?: number; column?: number } = offset === undefined ? {} : lineColumn(text, offset);
-    const at = where.line === undefined ? '' : `:${where.line}:${where.column}`;
-    throw new ConfigError(`${file}${at}: invalid JSON: ${(error as Error).message}`, { file, ...where, cause: error });
-  }
+  const data = parseJsonText(text, file, ConfigError);
   if (!isPlainObject(data)) {
     throw new ConfigError(
       `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describe(data)}`,
@@ -173,26 +166,11 @@ function describe(value: unknown): string {
 }
 
 /** Offset of a JSON.parse error: V8 says "at position N" (Node 20-24), or "Unexpected end of JSON input". */
-function jsonErrorOffset(error: unknown, text: string): number | undefined {
-  const message = error instanceof Error ? error.message : '';
-  const match = /position (\d+)/.exec(message);
-  if (match) return Number(match[1]);
-  if (/end of (JSON )?input/i.test(message)) return text.length;
-  return undefined;
-}
-
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return { line, column };
-}
-
 /** Where a top-level key appears (first `"key":`), for pointing at an entry; best effort. */
 function locateKey(text: string, key: string): { line?: number; column?: number } {
   const pattern = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:`);
   const match = pattern.exec(text);
-  return match ? lineColumn(text, match.index) : {};
+  return match ? lineColumnAt(text, match.index) : {};
 }
 
 function escapeRegExp(text: string): string {

@@ -1,33 +1,181 @@
+/**
+ * JSON parsing (catalogues, manifests, credential and config files) with errors that point at the file, line and column at fault.
+ * JSON.parse is used for speed; only when it fails does a small scanner re-read the text to
+ * find where and why (Node's own messages carry no position for many errors).
+ */
 import { readFile } from 'node:fs/promises';
-import { ConfigError, MadError, errorMessage } from '../errors.ts';
+import { ConfigError, DiscoveryError, MadError, errorMessage } from '../errors.ts';
 
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, offset));
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+/** 1-based line and column of a character offset in `text`. */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  const clamped = Math.max(0, Math.min(offset, text.length));
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < clamped; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: clamped - lineStart + 1 };
 }
 
-/** JSON.parse with an error that names the file, line and column. */
-export function parseJsonText(text: string, file: string, ErrorType: typeof MadError = ConfigError): unknown {
+/**
+ * Parse `text` as JSON; on a syntax error throw a DiscoveryError "<file>:<line>:<column>: invalid JSON: ...".
+ * `displayPath` is the path shown to the user (and put on the error for annotations).
+ */
+export function parseJsonText(text: string, displayPath: string, ErrorType: typeof MadError = DiscoveryError): unknown {
+  // A UTF-8 byte order mark is invisible in editors; accept it rather than report a baffling error at 1:1.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    return JSON.parse(body);
   } catch (error) {
-    const message = errorMessage(error);
-    const position = /position (\d+)/.exec(message);
-    const where = position ? lineColumn(text, Number(position[1])) : /line (\d+) column (\d+)/.exec(message);
-    const line = where ? (Array.isArray(where) ? Number(where[1]) : where.line) : undefined;
-    const column = where ? (Array.isArray(where) ? Number(where[2]) : where.column) : undefined;
-    const at = line !== undefined ? `:${line}:${column}` : '';
-    throw new ErrorType(`${file}${at}: invalid JSON: ${message.replace(/^JSON\.parse: /, '')}`, {
-      file,
-      ...(line !== undefined ? { line } : {}),
-      ...(column !== undefined ? { column } : {}),
+    const fault = findJsonSyntaxError(body) ?? { offset: body.length, reason: errorText(error) };
+    const { line, column } = lineColumnAt(body, fault.offset);
+    throw new ErrorType(`${displayPath}:${line}:${column}: invalid JSON: ${fault.reason}`, {
+      file: displayPath,
+      line,
+      column,
+      cause: error,
     });
   }
 }
 
-/** Read and parse a JSON file; a missing file is an error naming it. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface JsonSyntaxFault {
+  offset: number;
+  reason: string;
+}
+
+/** The first syntax error in `text` (strict JSON), or undefined when it is valid. */
+export function findJsonSyntaxError(text: string): JsonSyntaxFault | undefined {
+  let pos = 0;
+  const fail = (reason: string, at = pos): never => {
+    throw { offset: at, reason } satisfies JsonSyntaxFault;
+  };
+  const describe = (): string => (pos >= text.length ? 'end of file' : `character ${JSON.stringify(text[pos])}`);
+  const skipSpace = (): void => {
+    while (pos < text.length && ' \t\n\r'.includes(text[pos]!)) pos++;
+  };
+  const expect = (what: string): never => fail(`expected ${what}, found ${describe()}`);
+
+  const value = (): void => {
+    skipSpace();
+    const char = text[pos];
+    if (char === '{') return object();
+    if (char === '[') return array();
+    if (char === '"') return string();
+    if (char === "'") return fail("strings must use double quotes, not single quotes (this is JSON, not Python)");
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return number();
+    for (const literal of ['true', 'false', 'null']) {
+      if (text.startsWith(literal, pos)) {
+        pos += literal.length;
+        return;
+      }
+    }
+    for (const pythonism of ['True', 'False', 'None']) {
+      if (text.startsWith(pythonism, pos)) return fail(`'${pythonism}' is Python; JSON uses true, false and null`);
+    }
+    return expect('a value');
+  };
+
+  const object = (): void => {
+    pos++; // {
+    skipSpace();
+    if (text[pos] === '}') {
+      pos++;
+      return;
+    }
+    for (;;) {
+      skipSpace();
+      if (text[pos] === '}') return fail("trailing comma before '}'");
+      if (text[pos] === "'") return fail('property names must use double quotes, not single quotes (this is JSON, not Python)');
+      if (text[pos] !== '"') return expect('a double-quoted property name');
+      string();
+      skipSpace();
+      if (text[pos] !== ':') return expect("':' after the property name");
+      pos++;
+      value();
+      skipSpace();
+      if (text[pos] === ',') {
+        pos++;
+        continue;
+      }
+      if (text[pos] === '}') {
+        pos++;
+        return;
+      }
+      return expect("',' or '}'");
+    }
+  };
+
+  const array = (): void => {
+    pos++; // [
+    skipSpace();
+    if (text[pos] === ']') {
+      pos++;
+      return;
+    }
+    for (;;) {
+      skipSpace();
+      if (text[pos] === ']') return fail("trailing comma before ']'");
+      value();
+      skipSpace();
+      if (text[pos] === ',') {
+        pos++;
+        continue;
+      }
+      if (text[pos] === ']') {
+        pos++;
+        return;
+      }
+      return expect("',' or ']'");
+    }
+  };
+
+  const string = (): void => {
+    const start = pos;
+    pos++; // "
+    while (pos < text.length) {
+      const char = text[pos]!;
+      if (char === '"') {
+        pos++;
+        return;
+      }
+      if (char === '\\') {
+        const escape = text[pos + 1];
+        if (escape === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) fail('invalid \\u escape in string');
+          pos += 6;
+        } else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) pos += 2;
+        else fail(`invalid escape '\\${escape ?? ''}' in string`);
+        continue;
+      }
+      if (char < ' ') fail('control character (such as a raw newline or tab) inside a string');
+      pos++;
+    }
+    fail('unterminated string', start);
+  };
+
+  const number = (): void => {
+    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(pos, pos + 400));
+    if (!match) expect('a number');
+    pos += match![0].length;
+  };
+
+  try {
+    value();
+    skipSpace();
+    if (pos < text.length) fail(`unexpected ${describe()} after the end of the JSON value`);
+    return undefined;
+  } catch (fault) {
+    if (typeof fault === 'object' && fault !== null && 'offset' in fault) return fault as JsonSyntaxFault;
+    throw fault;
+  }
+}
+
+/** Read and parse a JSON file; a missing or unreadable file is an error naming it. */
 export async function readJsonFile(file: string, ErrorType: typeof MadError = ConfigError): Promise<unknown> {
   let text: string;
   try {
