@@ -7,6 +7,7 @@ import { VERSION } from '../version.ts';
 import { ExitCode, MadError, errorMessage } from '../core/errors.ts';
 import { registerDiscover } from './commands/discover.ts';
 import { registerBuild } from './commands/build.ts';
+import { registerRun } from './commands/run.ts';
 
 export function createProgram(): Command {
   const program = new Command('madengine')
@@ -16,6 +17,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerDiscover(program);
   registerBuild(program);
+  registerRun(program);
   return program;
 }
 

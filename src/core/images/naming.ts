@@ -4,6 +4,7 @@
  * written for madengine look for exactly these strings.
  */
 import path from 'node:path';
+import type { Credentials } from '../registry/credentials.ts';
 
 /** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream). */
 function dockerfileStem(dockerfilePath: string): string {
@@ -69,8 +70,6 @@ export function containerName(imageRef: string, rank?: string | number): string 
   return rank === undefined || rank === '' ? base : `${base}_node${rank}`;
 }
 
-/** credential.json: credential name -> fields (username, password, repository, ...). */
-export type Credentials = Readonly<Record<string, unknown>>;
 
 function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {
   const entry = credentials?.[key];
