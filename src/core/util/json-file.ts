@@ -4,7 +4,8 @@
  * find where and why (Node's own messages carry no position for many errors).
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError, DiscoveryError, MadError, errorMessage } from '../errors.ts';
+import type { MadError} from '../errors.ts';
+import { ConfigError, DiscoveryError, errorMessage } from '../errors.ts';
 
 /** 1-based line and column of a character offset in `text`. */
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
