@@ -4,7 +4,7 @@
  * find where and why (Node's own messages carry no position for many errors).
  */
 import { readFile } from 'node:fs/promises';
-import type { MadError} from '../errors.ts';
+import type { MadError } from '../errors.ts';
 import { ConfigError, DiscoveryError, errorMessage } from '../errors.ts';
 
 /** 1-based line and column of a character offset in `text`. */
