@@ -1,0 +1,136 @@
+/**
+ * The environment, mounts and scripts a model run gets (reference §3.3): system facts as MAD_*
+ * variables, the model's GPUs, context docker_env_vars, MAD_SECRETS* from the host, credentials
+ * for the model's `cred`, data-provider variables; docker_mounts; pre/post scripts and tools.
+ */
+import { ConfigError } from '../errors.ts';
+import type { SystemInfo } from '../gpu/types.ts';
+import { madEnvFromSystem } from '../gpu/env.ts';
+import type { Mount, ScriptStep } from './executor.ts';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
+const FORWARDED_HOST_ENV = [
+  'MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'NODE_RANK', 'NNODES', 'NPROC_PER_NODE', 'MAD_MULTI_NODE_RUNNER',
+  'MAD_COLLECT_METRICS', 'NCCL_SOCKET_IFNAME', 'GLOO_SOCKET_IFNAME', 'NCCL_DEBUG', 'NCCL_IB_DISABLE', 'NCCL_NET_GDR_LEVEL',
+  'PRIMUS_CONFIG_PATH', 'PRIMUS_CLI_EXTRA', 'TORCH_ELASTIC_RDZV_TIMEOUT', 'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES',
+  'CUDA_VISIBLE_DEVICES', 'MIOPEN_USER_DB_PATH',
+];
+
+/** Every name must be a shell/env identifier; the error names where the bad one came from. */
+export function checkEnvNames(env: Record<string, string>, where: string): void {
+  const bad = Object.keys(env).filter((name) => !IDENTIFIER.test(name));
+  if (bad.length) throw new ConfigError(`${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`);
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : String(v);
+  return out;
+}
+
+/** madengine's MAD_MULTI_NODE_RUNNER for a local run, from the launcher in context, model or env. */
+export function multiNodeRunner(launcher: string, gpus: number): string {
+  switch (launcher) {
+    case 'deepspeed':
+      return `deepspeed --num_gpus=${gpus}`;
+    case 'vllm':
+    case 'sglang':
+    case 'sglang-disagg':
+    case 'primus':
+      return '';
+    default:
+      return `torchrun --standalone --nproc_per_node=${gpus}`;
+  }
+}
+
+export function launcherOf(context: Record<string, unknown>, model: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
+  const fromSection = (section: unknown): string | undefined => {
+    const value = (section as { launcher?: unknown } | undefined)?.launcher;
+    return typeof value === 'string' && value ? value : undefined;
+  };
+  return (fromSection(context.distributed) ?? fromSection(model.distributed) ?? env.MAD_LAUNCHER ?? '').replace('sglang_disagg', 'sglang-disagg');
+}
+
+export interface ModelEnvInput {
+  modelName: string;
+  model: Record<string, unknown>;
+  context: Record<string, unknown>;
+  system: SystemInfo;
+  gpuCount: number;
+  credentialEnv: Record<string, string>;
+  dataEnv: Record<string, string>;
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+export function modelEnvironment(input: ModelEnvInput): Record<string, string> {
+  const { context, hostEnv } = input;
+  const env: Record<string, string> = {
+    ...madEnvFromSystem(input.system),
+    MAD_RUNTIME_NGPUS: String(input.gpuCount),
+    MAD_MODEL_NAME: input.modelName,
+    MAD_GUEST_OS: typeof context.guest_os === 'string' ? context.guest_os : 'UBUNTU',
+    JENKINS_BUILD_NUMBER: hostEnv.BUILD_NUMBER ?? '0',
+  };
+  if (typeof input.model.multiple_results === 'string' && input.model.multiple_results) env.MAD_OUTPUT_CSV = input.model.multiple_results;
+  if (input.system.gpuVendor === 'AMD' && input.system.rocmPath) env.ROCM_PATH = input.system.rocmPath;
+  for (const name of FORWARDED_HOST_ENV) if (hostEnv[name] !== undefined) env[name] = hostEnv[name]!;
+  if (env.MAD_MULTI_NODE_RUNNER === undefined) env.MAD_MULTI_NODE_RUNNER = multiNodeRunner(launcherOf(context, input.model, hostEnv), input.gpuCount);
+  for (const [name, value] of Object.entries(hostEnv)) if (name.includes('MAD_SECRETS') && value !== undefined) env[name] = value;
+  Object.assign(env, input.credentialEnv, input.dataEnv);
+  const fromContext = stringRecord(context.docker_env_vars);
+  checkEnvNames(fromContext, 'additional context docker_env_vars');
+  Object.assign(env, fromContext);
+  checkEnvNames(env, `environment of model ${input.modelName}`);
+  return env;
+}
+
+/** docker_mounts is {containerPath: hostPath} (madengine's orientation). */
+export function contextMounts(context: Record<string, unknown>): Mount[] {
+  return Object.entries(stringRecord(context.docker_mounts)).map(([containerPath, hostPath]) => ({ hostPath, containerPath, readOnly: false }));
+}
+
+function steps(value: unknown): ScriptStep[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item: { path: string; args?: unknown }) => ({ path: item.path, args: item.args === undefined ? '' : String(item.args) }));
+}
+
+interface ToolDefinition {
+  cmd?: string;
+  env_vars?: Record<string, unknown>;
+  pre_scripts?: { path: string; args?: string }[];
+  post_scripts?: { path: string; args?: string }[];
+}
+
+/**
+ * Pre/post scripts, the command prefix and tool env from context `tools`, `pre_scripts`,
+ * `post_scripts`, `encapsulate_script`, with madengine's stacking order (§3.10): each tool's
+ * pre-scripts go in front, post-scripts at the back, cmd in front of the prefix.
+ */
+export function scriptPlan(
+  context: Record<string, unknown>,
+  toolDefinitions: Record<string, ToolDefinition> | undefined,
+): { pre: ScriptStep[]; post: ScriptStep[]; encapsulate: string; env: Record<string, string> } {
+  const pre = steps(context.pre_scripts);
+  const post = steps(context.post_scripts);
+  let encapsulate = typeof context.encapsulate_script === 'string' ? context.encapsulate_script : '';
+  const env: Record<string, string> = {};
+  const tools = Array.isArray(context.tools) ? (context.tools as { name: string; cmd?: string; env_vars?: Record<string, unknown> }[]) : [];
+  for (const tool of tools) {
+    const definition = toolDefinitions?.[tool.name];
+    if (!definition) {
+      const known = Object.keys(toolDefinitions ?? {});
+      throw new ConfigError(
+        `tool '${tool.name}' has no definition in scripts/common/tools.json of the hub${known.length ? ` (defined: ${known.join(', ')})` : ' (the hub has no tools.json)'}`,
+      );
+    }
+    const cmd = tool.cmd ?? definition.cmd ?? '';
+    Object.assign(env, stringRecord(definition.env_vars), stringRecord(tool.env_vars));
+    pre.unshift(...steps(definition.pre_scripts));
+    post.push(...steps(definition.post_scripts));
+    if (cmd && !encapsulate.includes(cmd)) encapsulate = encapsulate ? `${cmd} ${encapsulate}` : cmd;
+  }
+  return { pre, post, encapsulate, env };
+}
