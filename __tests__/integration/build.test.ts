@@ -79,7 +79,7 @@ test('a second build with unchanged inputs reuses every image; a changed context
   // Two models with their own build contexts.
   for (const dir of ['ctxa', 'ctxb']) {
     await mkdir(path.join(hub, dir), { recursive: true });
-    await writeFile(path.join(hub, dir, 'data.txt'), `${dir} v1\n`);
+    await writeFile(path.join(hub, dir, 'data.txt'), `${dir} v1 ${process.pid} ${Date.now()}\n`);
   }
   const models = JSON.parse(await readFile(path.join(hub, 'models.json'), 'utf8')) as object[];
   models.push(

@@ -71,7 +71,7 @@ const SEPARATOR_SEQUENCES = [Buffer.from([0xc2, 0x85]), Buffer.from([0xe2, 0x80,
 const LINE_BREAK_CHARS = '\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029';
 
 export interface ErrorScanOptions {
-  /** Error substrings; default DEFAULT_ERROR_PATTERNS. */
+  /** Error substrings; default DEFAULT_ERROR_PATTERNS; an empty list scans for nothing (see resolveLogScanConfig). */
   errorPatterns?: readonly string[];
   /** Extra benign literals (model then context `log_error_benign_patterns`). */
   benignPatterns?: readonly string[];

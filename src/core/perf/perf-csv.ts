@@ -5,9 +5,9 @@
  * complete file, and a file with a different column set is migrated, never truncated.
  * Values are written as given: "123" stays "123" (madengine's pandas turns it into "123.0").
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.ts';
 import { ConfigError, MadError, errorMessage } from '../errors.ts';
 import { CsvSyntaxError, formatCsvRow, parseCsvTable } from '../util/csv.ts';
 import type { CsvTable } from '../util/csv.ts';
@@ -144,35 +144,4 @@ function parseTable(text: string, file: string): CsvTable {
   }
 }
 
-/**
- * Replaces `file` with `content` so that, whatever happens, `file` is either the old or the new
- * complete content: write a temp file in the same directory, fsync it, rename it over, fsync the dir.
- */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new MadError(`cannot write ${file}: ${errorMessage(error)}`, { file, cause: error });
-  }
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync(); // persist the rename itself
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Directory fsync is not supported everywhere; the rename is still atomic.
-  }
-}
+

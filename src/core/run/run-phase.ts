@@ -18,6 +18,7 @@ import { credentialBuildArgs, redact, secretValues, type Credentials } from '../
 import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import { appendPerfRows, type PerfRow } from '../perf/perf-csv.ts';
 import { scanLogFile } from '../perf/log-scan.ts';
+import { resolveLogScanConfig } from '../perf/error-scan.ts';
 import { collectMetricsFromEnv, decideStatus } from '../perf/status.ts';
 import { checkMultipleResults, readMultipleResults } from '../perf/multiple.ts';
 import type { Executor, ModelRunOutcome, ModelRunSpec } from './executor.ts';
@@ -222,7 +223,7 @@ async function runOne(
   if (outcome.cancelled) return result('FAILURE', 'cancelled', base);
   if (outcome.timedOut) return result('FAILURE', `timed out after ${spec.timeoutSeconds} s`, base);
 
-  const scan = await scanLogFile(spec.logFile, logScanOptions(model, context));
+  const scan = await scanLogFile(spec.logFile, resolveLogScanConfig(model, context));
   const multiple = String(model.multiple_results ?? '');
   // The executor copied the results CSV into the output dir; madengine looks in cwd, then the model dir.
   const check = multiple ? await checkMultipleResults(multiple, { cwd: spec.outputDir, modelDir: outcome.modelDir }) : undefined;
@@ -248,19 +249,6 @@ async function runOne(
     metric: '',
     durationSeconds: outcome.durationSeconds,
     rows,
-  };
-}
-
-function logScanOptions(model: Record<string, unknown>, context: Record<string, unknown>) {
-  // Context keys override model keys (madengine).
-  const pick = (key: string): unknown => (context[key] !== undefined ? context[key] : model[key]);
-  const scan = pick('log_error_pattern_scan');
-  const patterns = pick('log_error_patterns');
-  const benign = [...(Array.isArray(model.log_error_benign_patterns) ? model.log_error_benign_patterns : []), ...(Array.isArray(context.log_error_benign_patterns) ? context.log_error_benign_patterns : [])];
-  return {
-    scanErrors: !(scan === false || scan === 'false' || scan === 0 || scan === '0'),
-    ...(Array.isArray(patterns) && patterns.length ? { errorPatterns: patterns.map(String) } : {}),
-    benignPatterns: benign.map(String),
   };
 }
 

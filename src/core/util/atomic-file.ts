@@ -1,26 +1,37 @@
-import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { MadError, errorMessage } from '../errors.ts';
 
 /**
- * Replace `file` with `data` so that a crash at any instant leaves either the old or the
- * new complete file: write a temp file in the same directory, fsync it, rename over.
+ * Replaces `file` with `content` so that, whatever happens, `file` is either the old or the new
+ * complete content: write a temp file in the same directory, fsync it, rename it over, fsync the dir.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, 'w', 0o644);
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw new MadError(`cannot write ${file}: ${errorMessage(error)}`, { file, cause: error });
+  }
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync(); // persist the rename itself
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Directory fsync is not supported everywhere; the rename is still atomic.
   }
 }
