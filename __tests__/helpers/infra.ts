@@ -111,7 +111,7 @@ export async function probeInfra(needs: InfraNeeds = {}): Promise<{ infra?: Infr
   if (docker) {
     const host = process.env.DOCKER_HOST || infra?.dockerHost;
     try {
-      await ensureDocker(connectDocker(host ? { host } : {}), { timeoutMs: 5000 });
+      await ensureDocker(await connectDocker(host ? { host } : {}), { timeoutMs: 5000 });
     } catch (error) {
       problems.push((error as Error).message.split(';')[0]!);
     }

@@ -27,7 +27,7 @@ const created = new Set<string>();
 
 before(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'madengine-build-it-'));
-  docker = connectDocker();
+  docker = await connectDocker();
 });
 after(async () => {
   for (const ref of created) execFileSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
@@ -181,7 +181,7 @@ test('an unreachable registry is a recorded push failure, the image is still bui
 });
 
 test('no Docker daemon: a clear message naming the socket and how to start one', async () => {
-  const nowhere = connectDocker({ host: 'unix:///tmp/madengine-no-such.sock' });
+  const nowhere = await connectDocker({ host: 'unix:///tmp/madengine-no-such.sock' });
   await assert.rejects(ensureDocker(nowhere, { timeoutMs: 2000 }), (error: unknown) => error instanceof MadError && /no Docker daemon answers at unix:\/\/\/tmp\/madengine-no-such\.sock/.test(error.message) && /DOCKER_HOST/.test(error.message));
 });
 

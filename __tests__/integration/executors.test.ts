@@ -282,7 +282,7 @@ const dockerExecutors: Executor[] = [];
 async function dockerSetup(t: TestContext, logger: Logger = memoryLogger()): Promise<Executor | undefined> {
   const infra = await requireInfra(t, { docker: true, registries: false });
   if (!infra) return undefined;
-  docker ??= connectDocker();
+  docker ??= await connectDocker();
   const client = docker;
   imageReady ??= (async () => {
     const [repo, tag] = testImage.split(':') as [string, string];

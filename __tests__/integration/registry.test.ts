@@ -92,7 +92,7 @@ function basic(user: string, password: string): string {
 describe('docker engine', () => {
   test('ensureDocker reports the test engine', async (t) => {
     if (!(await requireInfra(t, { registries: false }))) return;
-    const info = await ensureDocker(connectDocker());
+    const info = await ensureDocker(await connectDocker());
     assert.match(info.version, /^\d+\.\d+/);
     assert.match(info.apiVersion, /^1\.\d+$/);
     assert.equal(typeof info.podman, 'boolean');

@@ -77,7 +77,7 @@ describe('ensureDocker', () => {
     const socket = path.join(dir, 'dockerd.sock');
     const server = await fakeEngine(socket, { Version: '20.10.24', ApiVersion: '1.41', Components: [{ Name: 'Engine', Version: '20.10.24' }] });
     try {
-      const docker = connectDocker({ host: `unix://${socket}` });
+      const docker = await connectDocker({ host: `unix://${socket}` });
       assert.equal(dockerEndpointOf(docker), `unix://${socket}`);
       assert.deepEqual(await ensureDocker(docker), { version: '20.10.24', apiVersion: '1.41', podman: false });
     } finally {
@@ -89,7 +89,7 @@ describe('ensureDocker', () => {
     const socket = path.join(dir, 'podman.sock');
     const server = await fakeEngine(socket, { Version: '4.3.1', ApiVersion: '1.41', Components: [{ Name: 'Podman Engine', Version: '4.3.1' }] });
     try {
-      assert.deepEqual(await ensureDocker(connectDocker({ host: socket })), { version: '4.3.1', apiVersion: '1.41', podman: true });
+      assert.deepEqual(await ensureDocker(await connectDocker({ host: socket })), { version: '4.3.1', apiVersion: '1.41', podman: true });
     } finally {
       server.close();
     }
@@ -97,7 +97,7 @@ describe('ensureDocker', () => {
 
   test('no engine: a MadError naming the endpoint, the cause and how to start one', async () => {
     const socket = path.join(dir, 'missing.sock');
-    await assert.rejects(ensureDocker(connectDocker({ host: `unix://${socket}` })), (error: unknown) => {
+    await assert.rejects(ensureDocker(await connectDocker({ host: `unix://${socket}` })), (error: unknown) => {
       assert.ok(error instanceof MadError);
       assert.match(error.message, new RegExp(`^no Docker daemon answers at unix://${socket.replace(/[.]/g, '\\.')}: .*ENOENT`));
       assert.match(error.message, /start dockerd/);
@@ -114,7 +114,7 @@ describe('ensureDocker', () => {
     });
     await new Promise<void>((resolve) => server.listen(socket, resolve));
     try {
-      await assert.rejects(ensureDocker(connectDocker({ host: socket }), { timeoutMs: 200 }), /no Docker daemon answers at .*: no answer within 200 ms/);
+      await assert.rejects(ensureDocker(await connectDocker({ host: socket }), { timeoutMs: 200 }), /no Docker daemon answers at .*: no answer within 200 ms/);
     } finally {
       server.closeAllConnections();
       server.close();

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { ConfigError, MadError, errorMessage } from '../core/errors.ts';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -78,9 +78,11 @@ export function resolveDockerEndpoint(options: DockerConnectionOptions = {}): Do
 const endpoints = new WeakMap<Docker, string>();
 
 /** A dockerode client for the host given, else DOCKER_HOST, else the default socket. Does not connect yet. */
-export function connectDocker(options: DockerConnectionOptions = {}): Docker {
+export async function connectDocker(options: DockerConnectionOptions = {}): Promise<Docker> {
   const endpoint = resolveDockerEndpoint(options);
-  const docker = new Docker(endpoint.options);
+  // Loaded on demand: dockerode (with ssh2 and gRPC) costs ~70 ms at start-up that `discover` never needs.
+  const { default: DockerClient } = await import('dockerode');
+  const docker = new DockerClient(endpoint.options);
   endpoints.set(docker, endpoint.display);
   return docker;
 }

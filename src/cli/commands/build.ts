@@ -56,7 +56,7 @@ export function registerBuild(program: Command): void {
       for (const warning of warnings) logger.warn(warning);
       const batch = options.batchManifest ? await readBatchManifest(options.batchManifest) : undefined;
 
-      const docker = connectDocker();
+      const docker = await connectDocker();
       await ensureDocker(docker);
       const credentials = await loadCredentials(hubDir);
       const registryClient = new RegistryClient({ credentials });

@@ -196,10 +196,10 @@ function buildContextFor(raw: Record<string, unknown>, validated: Record<string,
   return context;
 }
 
-async function chooseExecutor(requested: unknown, logger: Logger): Promise<{ executor: Executor; docker?: ReturnType<typeof connectDocker> }> {
+async function chooseExecutor(requested: unknown, logger: Logger): Promise<{ executor: Executor; docker?: Awaited<ReturnType<typeof connectDocker>> }> {
   const kind = typeof requested === 'string' ? requested : 'auto';
   if (kind === 'host') return { executor: hostExecutor() };
-  const docker = connectDocker();
+  const docker = await connectDocker();
   try {
     const info = await ensureDocker(docker, { timeoutMs: 5000 });
     logger.info(`executor: docker (${info.podman ? 'podman' : 'Docker'} ${info.version})${kind === 'auto' ? ', picked automatically' : ''}`);

@@ -159,9 +159,12 @@ async function buildOne(
     await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
 
     if (!options.noCache) {
-      const localId = await engine.findByLabel(BUILD_HASH_LABEL, hash);
-      if (localId) {
-        await tagAll(engine, localId, build.images);
+      const local = await engine.findByLabel(BUILD_HASH_LABEL, hash);
+      if (local) {
+        const localId = local.id;
+        // Names already on the image need no API call (a no-change rebuild then costs almost nothing).
+        const tagged = new Set(local.tags.map((tag) => tag.replace(/:latest$/, '')));
+        await tagAll(engine, localId, build.images.filter((image) => !tagged.has(image.image)));
         await note(logPath, build, `reused local image ${localId} (inputs unchanged)`);
         logger.info(`reused ${primary.image} (${short(localId)}): inputs unchanged`);
         return { imageId: localId, hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'local' };

@@ -22,7 +22,8 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
       return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile), buildArgs, extra);
     },
     async findByLabel(label, value) {
-      return (await findImagesByLabel(docker, label, value))[0]?.Id;
+      const [image] = await findImagesByLabel(docker, label, value);
+      return image ? { id: image.Id, tags: image.RepoTags ?? [] } : undefined;
     },
     async build(request) {
       const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile);
