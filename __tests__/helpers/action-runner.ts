@@ -48,8 +48,10 @@ export interface RunActionOptions {
   workspace?: string;
   event?: object;
   runnerDir?: string;
-  /** Kill the action after this many ms (simulates a cancelled job). */
+  /** Kill the action after this many ms (a safety net for tests that cancel). */
   killAfterMs?: number;
+  /** Send SIGINT (what a runner sends when a job is cancelled) once stdout matches this. */
+  cancelWhen?: RegExp;
   onStdout?: (text: string) => void;
 }
 
@@ -87,9 +89,14 @@ export async function runActionBundle(action: string, options: RunActionOptions 
   const child = spawn(node24, [bundle], { env, cwd: options.workspace ?? runnerDir });
   let stdout = '';
   let stderr = '';
+  let cancelled = false;
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     options.onStdout?.(chunk.toString());
+    if (options.cancelWhen && !cancelled && options.cancelWhen.test(stdout)) {
+      cancelled = true;
+      setTimeout(() => child.kill('SIGINT'), 500);
+    }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = options.killAfterMs ? setTimeout(() => child.kill('SIGTERM'), options.killAfterMs) : undefined;

@@ -48,8 +48,9 @@ test('every action bundle loads under Node 24 without node_modules', async () =>
     .filter((e) => e.isDirectory() && e.name !== 'cli')
     .map((e) => path.join(isolated, 'dist', e.name, 'index.mjs'));
   for (const entry of entries) {
-    // Importing with no INPUT_* env must fail cleanly through core.setFailed, never with a module error.
-    const run = spawnSync(node24, [entry], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    // With no hub in an empty workspace each must fail cleanly through core.setFailed, never with a module error.
+    const run = spawnSync(node24, [entry], { encoding: 'utf8', cwd: isolated, timeout: 60_000, env: { PATH: process.env.PATH ?? '', GITHUB_WORKSPACE: isolated } });
+    assert.match(run.stdout, /^::error::/m, `${entry} reports its failure as a runner error`);
     assert.doesNotMatch(run.stderr + run.stdout, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)|__dirname is not defined/, entry);
   }
 });

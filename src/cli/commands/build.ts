@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
-import { loadAdditionalContext } from '../../core/context/load.ts';
-import { buildPhase } from '../../core/build/build-phase.ts';
 import { readBatchManifest } from '../../core/build/batch.ts';
-import { BUILD_HASH_LABEL } from '../../core/build/build-images.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
-import { RegistryClient } from '../../core/registry/client.ts';
-import { loadCredentials } from '../../core/registry/credentials.ts';
+import { buildWorkflow } from '../../workflows/build.ts';
 import { splitTags } from '../../core/hub/tags.ts';
-import { connectDocker, ensureDocker } from '../../engines/docker-connection.ts';
-import { dockerImageEngine } from '../../engines/docker/image-engine.ts';
 import { collect, resolveHub } from '../options.ts';
 import { formatTable } from '../table.ts';
-import { cancellationSignal } from '../signals.ts';
+import { cancellationSignal } from '../../workflows/cancellation.ts';
 
 interface BuildOptions {
   tags: string[];
@@ -48,30 +42,15 @@ export function registerBuild(program: Command): void {
     .action(async (options: BuildOptions) => {
       if (options.batchManifest && options.tags.length) throw new ConfigError('--batch-manifest and --tags cannot be used together');
       const logger = consoleLogger({ verbose: options.verbose ?? false });
-      const hubDir = resolveHub(options.hub);
-      const { context, warnings } = await loadAdditionalContext({
-        ...(options.additionalContext !== undefined ? { text: options.additionalContext } : {}),
-        ...(options.additionalContextFile !== undefined ? { file: options.additionalContextFile } : {}),
-      });
-      for (const warning of warnings) logger.warn(warning);
       const batch = options.batchManifest ? await readBatchManifest(options.batchManifest) : undefined;
-
-      const docker = await connectDocker();
-      await ensureDocker(docker);
-      const credentials = await loadCredentials(hubDir);
-      const registryClient = new RegistryClient({ credentials });
       const { signal, dispose } = cancellationSignal(logger);
       try {
-        const result = await buildPhase({
-          hubDir,
+        const result = await buildWorkflow({
+          hubDir: resolveHub(options.hub),
           tags: options.tags,
-          context,
-          engine: dockerImageEngine(docker),
+          ...(options.additionalContext !== undefined ? { contextText: options.additionalContext } : {}),
+          ...(options.additionalContextFile !== undefined ? { contextFile: options.additionalContextFile } : {}),
           ...(options.registry ? { registry: options.registry } : {}),
-          registryHasBuild: async (ref, hash) => {
-            const labels = await registryClient.imageLabels(ref);
-            return labels?.[BUILD_HASH_LABEL] === hash ? registryClient.manifestDigest(ref) : undefined;
-          },
           targetArchs: splitTags(options.targetArchs),
           noCache: options.cleanDockerCache ?? false,
           manifestOutput: options.manifestOutput,

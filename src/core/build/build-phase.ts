@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
 import { discoverModels } from '../hub/discover.ts';
 import { selectModels, splitTags } from '../hub/tags.ts';
 import { planBuilds } from '../images/plan.ts';
-import { loadCredentials } from '../registry/credentials.ts';
+import { loadCredentials, type Credentials } from '../registry/credentials.ts';
 import { writeManifest, type BuildManifest } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import { buildImages, type BuildImagesOptions, type BuildImagesResult } from './build-images.ts';
@@ -24,6 +24,8 @@ export interface BuildPhaseOptions {
   engine: ImageEngine;
   registry?: string;
   registryHasBuild?: BuildImagesOptions['registryHasBuild'];
+  /** Extra credentials (e.g. action inputs) over credential.json and MAD_DOCKERHUB_*. */
+  credentials?: Credentials;
   targetArchs?: readonly string[];
   noCache?: boolean;
   /** build_manifest.json path (relative paths are relative to the current directory). */
@@ -55,7 +57,7 @@ export async function buildPhase(options: BuildPhaseOptions): Promise<BuildPhase
   const images = plan.builds.reduce((n, b) => n + b.images.length, 0);
   logger.info(`build plan: ${plan.builds.length} build(s) for ${images} image(s) of ${plan.models} model(s)`);
 
-  const credentials = await loadCredentials(hubDir, options.env ?? process.env);
+  const credentials = { ...(await loadCredentials(hubDir, options.env ?? process.env)), ...options.credentials };
   const manifestPath = path.resolve(options.manifestOutput);
   const result = await logger.group('Build images', () =>
     buildImages({

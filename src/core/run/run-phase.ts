@@ -47,6 +47,8 @@ export interface RunPhaseOptions {
   logger: Logger;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Fixed run id (the actions save it so their post step can find this run's containers). */
+  runId?: string;
   /** Rows for models whose build failed, so they are visible in perf.csv too. */
   failedBuilds?: { model: string; error: string; dockerfile?: string }[];
 }
@@ -72,7 +74,7 @@ export interface RunPhaseResult {
 export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult> {
   const { manifest, logger, system } = options;
   const env = options.env ?? process.env;
-  const runId = env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${randomUUID().slice(0, 8)}` : randomUUID();
+  const runId = options.runId ?? newRunId(env);
   const secrets = secretValues(options.credentials);
   const results: ModelResult[] = [];
   const dataCounter = { next: 0 };
@@ -250,6 +252,11 @@ async function runOne(
     durationSeconds: outcome.durationSeconds,
     rows,
   };
+}
+
+/** Unique per run; on GitHub it starts with the workflow run id and attempt, so rows can be traced back. */
+export function newRunId(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${randomUUID().slice(0, 8)}` : randomUUID();
 }
 
 function baseRow(
