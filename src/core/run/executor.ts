@@ -48,6 +48,8 @@ export interface ModelRunSpec {
   env: Record<string, string>;
   mounts: Mount[];
   gpus: GpuAssignment;
+  /** The model's additional_docker_run_options (docker executor; e.g. "--shm-size 16g"). */
+  dockerRunOptions?: string;
   /** docker --cpuset-cpus value, e.g. "0-3,8". */
   cpuset?: string;
   preScripts: ScriptStep[];

@@ -199,6 +199,7 @@ async function runOne(
     },
     mounts: [...contextMounts(context), ...(data?.mounts ?? [])],
     gpus: { vendor: system.gpuVendor, devices, renderMinors: devices.map((d) => system.renderDevices[d] ?? -1) },
+    ...(typeof model.additional_docker_run_options === 'string' && model.additional_docker_run_options.trim() ? { dockerRunOptions: model.additional_docker_run_options } : {}),
     ...(typeof context.docker_cpus === 'string' && context.docker_cpus ? { cpuset: context.docker_cpus.replaceAll(' ', '') } : {}),
     preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
     postScripts: scripts.post,
@@ -214,6 +215,7 @@ async function runOne(
   };
   const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
 
+  if (spec.dockerRunOptions && options.executor.kind === 'host') logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
   logger.info(`running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`);
   const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
   row.test_duration = outcome.durationSeconds.toFixed(2);

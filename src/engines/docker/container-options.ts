@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { applyDockerRunOptions } from './run-options.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { containerName } from '../../core/images/naming.ts';
 import type { ModelRunSpec } from '../../core/run/executor.ts';
@@ -78,7 +79,7 @@ export function containerCreateOptions(spec: ModelRunSpec, settings: ContainerOp
   }
   if (spec.cpuset !== undefined && spec.cpuset.trim() !== '') hostConfig.CpusetCpus = spec.cpuset.replace(/\s+/g, '');
 
-  return {
+  const create: Docker.ContainerCreateOptions = {
     name: containerName(spec.image),
     Image: spec.image,
     // `cat` on a TTY never sees end-of-input: madengine's way of keeping the container up for execs.
@@ -91,4 +92,6 @@ export function containerCreateOptions(spec: ModelRunSpec, settings: ContainerOp
     Labels: { [LABEL_RUN_ID]: spec.runId, [LABEL_MODEL]: spec.modelName },
     HostConfig: hostConfig,
   };
+  if (spec.dockerRunOptions?.trim()) applyDockerRunOptions(spec.dockerRunOptions, create, spec.modelName);
+  return create;
 }
