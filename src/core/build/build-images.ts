@@ -40,6 +40,13 @@ export interface BuildImagesOptions {
   logger: Logger;
   signal?: AbortSignal;
   now?: () => number;
+  /** Where MAD_SECRETS* build args come from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** madengine passes every environment variable whose name contains MAD_SECRETS as a build arg. */
+export function madSecretsBuildArgs(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => name.includes('MAD_SECRETS') && value !== undefined)) as Record<string, string>;
 }
 
 export interface BuildImagesResult {
@@ -53,7 +60,8 @@ export interface BuildImagesResult {
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
   const now = options.now ?? Date.now;
   const started = now();
-  const secrets = secretValues(options.credentials);
+  const envSecrets = madSecretsBuildArgs(options.env ?? process.env);
+  const secrets = [...secretValues(options.credentials), ...Object.values(envSecrets).filter(Boolean)];
   const safe = (text: string): string => redact(text, secrets);
   const result: BuildImagesResult = {
     manifest: {
@@ -77,7 +85,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
       for (const image of build.images) result.failedBuilds.push(failure(image, build, 'cancelled before it started'));
       continue;
     }
-    const outcome = await buildOne(build, options, safe, auth.auth, now);
+    const outcome = await buildOne(build, options, safe, auth.auth, now, envSecrets);
     if ('error' in outcome) {
       options.logger.error(`build ${build.dockerfile} for ${build.images.map((i) => i.model.name).join(', ')} failed: ${outcome.error}`);
       for (const image of build.images) result.failedBuilds.push(failure(image, build, outcome.error));
@@ -93,7 +101,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
         base_docker: outcome.baseImage,
         docker_sha: outcome.imageId,
         build_duration: outcome.seconds,
-        build_command: buildCommand(build, image, options),
+        build_command: buildCommand(build, image, options, Object.keys(envSecrets)),
         log_file: image.buildLog,
         gpu_vendor: build.gpuVendor,
         ...(build.gpuArchitecture ? { gpu_architecture: build.gpuArchitecture } : {}),
@@ -146,13 +154,14 @@ async function buildOne(
   safe: (text: string) => string,
   auth: RegistryAuth | undefined,
   now: () => number,
+  envSecrets: Record<string, string>,
 ): Promise<BuildOutcome> {
   const { engine, hubDir, logger } = options;
   const primary = build.images[0]!;
   const logPath = path.join(options.logDir, primary.buildLog);
   const started = now();
   try {
-    const secretArgs = build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {};
+    const secretArgs = { ...envSecrets, ...(build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {}) };
     const buildArgs = { ...build.buildArgs, ...secretArgs };
     // Secret VALUES stay out of the hash (it is stored in a label); their names are in.
     const hash = await engine.hashInputs({ hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, buildArgs: build.buildArgs, extra: Object.keys(secretArgs).sort() });
@@ -291,9 +300,10 @@ async function pushOne(
 }
 
 /** The equivalent docker CLI command, for the manifest and people reading it (secret values masked). */
-function buildCommand(build: PlannedBuild, image: PlannedImage, options: BuildImagesOptions): string {
+function buildCommand(build: PlannedBuild, image: PlannedImage, options: BuildImagesOptions, secretNames: readonly string[]): string {
   const quote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
   const args = Object.entries(build.buildArgs).map(([k, v]) => `--build-arg ${quote(`${k}=${v}`)}`);
+  for (const name of secretNames) args.push(`--build-arg ${name}=***`);
   if (build.cred) args.push(`--build-arg ${build.cred}_<KEY>=***`);
   return [
     'docker build',

@@ -74,6 +74,7 @@ export async function buildPhase(options: BuildPhaseOptions): Promise<BuildPhase
       liveOutput: options.liveOutput ?? false,
       logger,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.env ? { env: options.env } : {}),
     }),
   );
   let manifest: BuildManifest = result.manifest;
