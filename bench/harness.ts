@@ -15,7 +15,7 @@ export interface BenchResult {
 const TIME = '/usr/bin/time';
 
 /** Runs `command` `runs` times; median wall ms and max peak RSS (MiB, via /usr/bin/time when present). */
-export function timeCommand(command: string, args: readonly string[], options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ms: number; rssMiB: number } {
+export function timeCommand(command: string, args: readonly string[], options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): { ms: number; rssMiB: number } {
   const runs = options.runs ?? 5;
   const times: number[] = [];
   let rss = 0;
@@ -26,7 +26,7 @@ export function timeCommand(command: string, args: readonly string[], options: {
       ? spawnSync(TIME, ['-f', '%M', command, ...args], { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 30 })
       : spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 30 });
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-2000)}`);
+    if (result.status !== 0 && !options.allowFailure) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-2000)}`);
     if (useTime) rss = Math.max(rss, Number(result.stderr.trim().split('\n').pop()) / 1024);
   }
   times.sort((a, b) => a - b);

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark, printed as Markdown for bench/README.md. Needs `npm run build`
  * (benchmarks go through the CLI bundle) and, for build/run, the infrastructure of scripts/test-infra.sh.
- * BENCH_ONLY=discover,build,run,parse picks a subset.
+ * BENCH_ONLY=discover,build,run,parse,actions picks a subset.
  */
 import { benchDiscover } from './discover.ts';
 import { benchBuild } from './build.ts';
 import { benchRunModels } from './run-models.ts';
 import { benchPerfParse } from './perf-parse.ts';
+import { benchActions } from './actions.ts';
 import { type BenchResult, printResults } from './harness.ts';
 
 const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
@@ -14,6 +15,7 @@ const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
   build: ['Build (issue: build)', benchBuild],
   run: ['Run (issue: run locally)', benchRunModels],
   parse: ['Log parsing (issue: run locally)', benchPerfParse as () => Promise<BenchResult[]>],
+  actions: ['Actions (issue: GitHub Actions)', benchActions],
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
