@@ -18,14 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scanLogFile } from '../src/core/perf/log-scan.ts';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  note?: string;
-}
+import type { BenchResult } from './harness.ts';
 
 const MiB = 1024 * 1024;
 const PERF_LINE = 'performance: 14164.5 samples_per_second';

@@ -14,7 +14,7 @@ const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
   discover: ['Discovery (issue: foundation)', benchDiscover],
   build: ['Build (issue: build)', benchBuild],
   run: ['Run (issue: run locally)', benchRunModels],
-  parse: ['Log parsing (issue: run locally)', benchPerfParse as () => Promise<BenchResult[]>],
+  parse: ['Log parsing (issue: run locally)', benchPerfParse],
   actions: ['Actions (issue: GitHub Actions)', benchActions],
 };
 

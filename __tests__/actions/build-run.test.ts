@@ -148,8 +148,11 @@ test('bad input fails with clear messages: missing inputs, malformed JSON, a mis
 test('one-step action: discover + build + run + report on the example hub, password inputs never echoed', async (t) => {
   if (!(await requireInfra(t, { docker: true }))) return;
   const ws = await workspaceWithHub('one-step');
-  const run = await runActionBundle('madengine', { workspace: ws, env: service.env, inputs: { hub: 'hub', tags: 'dummy2/all', 'artifact-name': 'perf-one-step' } });
+  await writeFile(path.join(ws, 'hub/credential.json'), JSON.stringify({ PRIVATE_HUB: { username: 'bot', password: 'hunter2-xyz' } }));
+  const run = await runActionBundle('madengine', { workspace: ws, env: { ...service.env, MAD_SECRETS_HF_TOKEN: 'hf-abc-123' }, inputs: { hub: 'hub', tags: 'dummy2/all', 'artifact-name': 'perf-one-step' } });
   assert.equal(run.exitCode, 0, run.stdout);
+  assert.match(run.stdout, /^::add-mask::hunter2-xyz$/m, 'credential.json values are masked before any work');
+  assert.match(run.stdout, /^::add-mask::hf-abc-123$/m, 'MAD_SECRETS* values are masked');
   assert.equal(run.outputs.succeeded, '2');
   assert.match(run.summary, /dummy2\/model1/);
   assert.ok(service.artifacts().some((a) => a.name === 'perf-one-step'));

@@ -13,6 +13,7 @@ import { actionsLogger } from '../github/logger.ts';
 import { runAction, workspace } from '../github/run-action.ts';
 import { writeSummaryTable } from '../github/summary.ts';
 import { uploadFiles } from '../github/artifacts.ts';
+import { maskHubSecrets } from '../github/secrets.ts';
 
 /** Tags from `tags`, else the names of discover's `models` output, else everything. */
 function selectedTags(): string[] {
@@ -42,8 +43,10 @@ async function main(): Promise<void> {
   const contextFile = optionalInput('additional-context-file');
   const manifestOutput = path.resolve(root, stringInput('manifest-output') || 'build_manifest.json');
 
+  const hubDir = path.resolve(root, optionalInput('hub') ?? '.');
+  await maskHubSecrets(hubDir);
   const result = await buildWorkflow({
-    hubDir: path.resolve(root, optionalInput('hub') ?? '.'),
+    hubDir,
     tags: selectedTags(),
     ...(contextText !== undefined ? { contextText, contextTextSource: "input 'additional-context'" } : {}),
     ...(contextFile !== undefined ? { contextFile: path.resolve(root, contextFile) } : {}),

@@ -21,6 +21,7 @@ import { actionsLogger } from './logger.ts';
 import { workspace } from './run-action.ts';
 import { writeSummaryTable } from './summary.ts';
 import { downloadNamed, uploadFiles } from './artifacts.ts';
+import { maskHubSecrets } from './secrets.ts';
 
 async function manifestPath(root: string): Promise<string | undefined> {
   const file = optionalInput('manifest');
@@ -51,10 +52,12 @@ export async function runModelsStep(options: { defaultTags: string[] }): Promise
   const contextText = optionalInput('additional-context');
   const contextFile = optionalInput('additional-context-file');
   const { signal, dispose } = cancellationSignal(logger);
+  const hubDir = path.resolve(root, optionalInput('hub') ?? '.');
+  await maskHubSecrets(hubDir);
   let result;
   try {
     result = await runWorkflow({
-      hubDir: path.resolve(root, optionalInput('hub') ?? '.'),
+      hubDir,
       tags,
       ...(manifest ? { manifestFile: manifest } : {}),
       timeout: cliTimeout(integerInput('timeout', -1)),

@@ -4,57 +4,28 @@
  * then the build phase.
  */
 import { loadAdditionalContext } from '../core/context/load.ts';
-import type { Logger } from '../core/log.ts';
-import { buildPhase, type BuildPhaseResult } from '../core/build/build-phase.ts';
-import type { BatchManifest } from '../core/build/batch.ts';
+import { buildPhase, type BuildPhaseOptions, type BuildPhaseResult } from '../core/build/build-phase.ts';
 import { registryBuildProbe } from '../core/build/registry-probe.ts';
-import { loadCredentials, type Credentials } from '../core/registry/credentials.ts';
+import { loadCredentials } from '../core/registry/credentials.ts';
 import { connectDocker, ensureDocker } from '../engines/docker-connection.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 
-export interface BuildWorkflowOptions {
-  hubDir: string;
-  tags: readonly string[];
+/** buildPhase's options, with the context given as text/file and the engine made here. */
+export interface BuildWorkflowOptions extends Omit<BuildPhaseOptions, 'context' | 'engine' | 'registryHasBuild'> {
+  /** Extra credentials (e.g. action inputs) over credential.json and MAD_DOCKERHUB_*. */
+  credentials?: BuildPhaseOptions['credentials'];
   contextText?: string;
   contextTextSource?: string;
   contextFile?: string;
-  registry?: string;
-  credentials?: Credentials;
-  targetArchs?: readonly string[];
-  noCache?: boolean;
-  manifestOutput: string;
-  summaryOutput?: string;
-  batch?: BatchManifest;
-  liveOutput?: boolean;
-  logger: Logger;
-  signal?: AbortSignal;
 }
 
 export async function buildWorkflow(options: BuildWorkflowOptions): Promise<BuildPhaseResult> {
   const { logger, hubDir } = options;
-  const { context, warnings } = await loadAdditionalContext({
-    ...(options.contextText !== undefined ? { text: options.contextText, ...(options.contextTextSource ? { textSource: options.contextTextSource } : {}) } : {}),
-    ...(options.contextFile !== undefined ? { file: options.contextFile } : {}),
-  });
+  const { context, warnings } = await loadAdditionalContext({ text: options.contextText, textSource: options.contextTextSource, file: options.contextFile });
   for (const warning of warnings) logger.warn(warning);
   const docker = await connectDocker();
   await ensureDocker(docker);
   const credentials = { ...(await loadCredentials(hubDir)), ...options.credentials };
-  return buildPhase({
-    hubDir,
-    tags: options.tags,
-    context,
-    engine: dockerImageEngine(docker),
-    ...(options.registry ? { registry: options.registry } : {}),
-    registryHasBuild: registryBuildProbe(credentials),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    ...(options.targetArchs ? { targetArchs: options.targetArchs } : {}),
-    noCache: options.noCache ?? false,
-    manifestOutput: options.manifestOutput,
-    ...(options.summaryOutput ? { summaryOutput: options.summaryOutput } : {}),
-    ...(options.batch ? { batch: options.batch } : {}),
-    liveOutput: options.liveOutput ?? false,
-    logger,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const { contextText: _text, contextTextSource: _source, contextFile: _file, ...phase } = options;
+  return buildPhase({ ...phase, context, credentials, engine: dockerImageEngine(docker), registryHasBuild: registryBuildProbe(credentials) });
 }

@@ -63,10 +63,7 @@ export interface RunWorkflowResult extends RunPhaseResult {
 
 export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkflowResult> {
   const { logger, hubDir } = options;
-  const loaded = await loadAdditionalContext({
-    ...(options.contextText !== undefined ? { text: options.contextText, ...(options.contextTextSource ? { textSource: options.contextTextSource } : {}) } : {}),
-    ...(options.contextFile !== undefined ? { file: options.contextFile } : {}),
-  });
+  const loaded = await loadAdditionalContext({ text: options.contextText, textSource: options.contextTextSource, file: options.contextFile });
   for (const warning of loaded.warnings) logger.warn(warning);
   const manifestGiven = options.manifestFile !== undefined && options.manifestFile !== '';
   if (manifestGiven && !existsSync(options.manifestFile!)) throw new ConfigError(`manifest ${options.manifestFile}: file not found`);
@@ -102,7 +99,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
           engine: dockerImageEngine(chosen.docker!),
           ...(options.registry ? { registry: options.registry } : {}),
           registryHasBuild: registryBuildProbe(credentials),
-          ...(options.credentials ? { credentials: options.credentials } : {}),
+          credentials,
           noCache: options.cleanDockerCache ?? false,
           manifestOutput: options.manifestOutput,
           liveOutput: options.liveOutput ?? false,

@@ -24,7 +24,7 @@ export interface BuildPhaseOptions {
   engine: ImageEngine;
   registry?: string;
   registryHasBuild?: BuildImagesOptions['registryHasBuild'];
-  /** Extra credentials (e.g. action inputs) over credential.json and MAD_DOCKERHUB_*. */
+  /** The credentials to use (default: the hub's credential.json with MAD_DOCKERHUB_* over it). */
   credentials?: Credentials;
   targetArchs?: readonly string[];
   noCache?: boolean;
@@ -57,7 +57,7 @@ export async function buildPhase(options: BuildPhaseOptions): Promise<BuildPhase
   const images = plan.builds.reduce((n, b) => n + b.images.length, 0);
   logger.info(`build plan: ${plan.builds.length} build(s) for ${images} image(s) of ${plan.models} model(s)`);
 
-  const credentials = { ...(await loadCredentials(hubDir, options.env ?? process.env)), ...options.credentials };
+  const credentials = options.credentials ?? (await loadCredentials(hubDir, options.env ?? process.env));
   const manifestPath = path.resolve(options.manifestOutput);
   const result = await logger.group('Build images', () =>
     buildImages({
