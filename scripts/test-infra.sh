@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test infrastructure for madengine's integration tests, on a bare Debian bookworm machine (root, no systemd):
-# a Docker engine, three Distribution registries and a tiny local base image.
+# a Docker engine, three Distribution registries, a tiny local base image, and podman's Docker-compatible API.
 #
 #   bash scripts/test-infra.sh up       install what is missing, start what is not running (idempotent)
 #   bash scripts/test-infra.sh down     stop only the processes this script started (by recorded PID)
@@ -14,6 +14,8 @@
 # State (pidfiles, logs, configs, registry data, credentials) lives in $MADENGINE_INFRA_DIR
 # (default /tmp/madengine-test-infra); MADENGINE_INFRA_PORT_BASE moves the four ports (default 5000);
 # MADENGINE_INFRA_TIMEOUT bounds each readiness wait (default 60 s).
+# Podman: `podman system service` on unix://$STATE_DIR/podman.sock with runc and explicit ulimits (this VM
+# lacks CAP_SYS_RESOURCE, and crun fails here); MADENGINE_INFRA_PODMAN=0 skips it.
 set -euo pipefail
 
 STATE_DIR="${MADENGINE_INFRA_DIR:-/tmp/madengine-test-infra}"
@@ -128,6 +130,41 @@ install_packages() {
   fi
 }
 
+
+# ---------------------------------------------------------------- up: podman
+
+PODMAN_SOCKET="$STATE_DIR/podman.sock"
+
+podman_answers() { [[ -S $PODMAN_SOCKET ]] && podman --remote --url "unix://$PODMAN_SOCKET" version >/dev/null 2>&1; }
+
+start_podman() {
+  [[ ${MADENGINE_INFRA_PODMAN:-1} == 1 ]] || { rm -f "$STATE_DIR/podman-host"; return 0; }
+  if ! command -v podman >/dev/null; then
+    log "installing podman"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman >>"$STATE_DIR/apt.log" 2>&1 ||
+      { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get install podman failed (log: $STATE_DIR/apt.log)"; }
+  fi
+  mkdir -p "$STATE_DIR/podman"
+  printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
+    >"$STATE_DIR/podman/containers.conf"
+  local pid
+  if ! pid=$(owned_pid podman podman); then
+    log "podman: starting the Docker-compatible API service (log $STATE_DIR/podman.log)"
+    rm -f "$PODMAN_SOCKET"
+    CONTAINERS_CONF="$STATE_DIR/podman/containers.conf" setsid podman system service --time=0 "unix://$PODMAN_SOCKET" \
+      >"$STATE_DIR/podman.log" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$STATE_DIR/podman.pid"
+  fi
+  wait_until "podman service" "$STATE_DIR/podman.log" "$pid" podman_answers
+  # The base image, imported once from the Docker engine (nothing can be pulled here).
+  if ! CONTAINERS_CONF="$STATE_DIR/podman/containers.conf" podman image exists "localhost/$BASE_IMAGE"; then
+    docker save "$BASE_IMAGE" | CONTAINERS_CONF="$STATE_DIR/podman/containers.conf" podman load >/dev/null ||
+      die "could not load $BASE_IMAGE into podman"
+  fi
+  printf 'unix://%s\n' "$PODMAN_SOCKET" >"$STATE_DIR/podman-host"
+  log "podman: ready at unix://$PODMAN_SOCKET"
+}
 
 # ---------------------------------------------------------------- up: docker engine
 
@@ -307,6 +344,7 @@ write_infra_env() (
     printf 'MADENGINE_TEST_TOKEN_KEY=%s\n' "$STATE_DIR/token/key.pem"
     printf 'MADENGINE_TEST_TOKEN_CERT=%s\n' "$STATE_DIR/token/cert.pem"
     printf 'MADENGINE_TEST_BASE_IMAGE=%s\n' "$BASE_IMAGE"
+    [[ -s $STATE_DIR/podman-host ]] && printf 'MADENGINE_TEST_PODMAN_HOST=%s\n' "$(<"$STATE_DIR/podman-host")"
   } >"$STATE_DIR/infra.env"
   chmod 600 "$STATE_DIR/infra.env"
 )
@@ -318,12 +356,14 @@ cmd_up() {
   start_docker
   start_registries
   build_base_image
+  start_podman
   write_infra_env
   log "up: everything is running (state in $STATE_DIR); for tests: eval \"\$(bash $0 env)\""
 }
 
 cmd_down() {
   [[ -d $STATE_DIR ]] || { log "down: nothing to do ($STATE_DIR does not exist)"; return 0; }
+  stop_owned podman podman
   stop_owned registry-token docker-registry
   stop_owned registry-auth docker-registry
   stop_owned registry-plain docker-registry
@@ -334,7 +374,7 @@ cmd_down() {
     docker_answers && log "docker engine: left running (this script did not start it)"
   fi
   # The password dies with its registry; a later `up` generates a new one.
-  rm -f "$STATE_DIR/registry-auth.env" "$STATE_DIR/registry-auth.htpasswd" "$STATE_DIR/infra.env" "$STATE_DIR/docker-host"
+  rm -f "$STATE_DIR/registry-auth.env" "$STATE_DIR/registry-auth.htpasswd" "$STATE_DIR/infra.env" "$STATE_DIR/docker-host" "$STATE_DIR/podman-host"
   log "down: stopped what this script started"
 }
 
@@ -355,6 +395,9 @@ cmd_status() {
       echo "$name: down"; ok=1
     fi
   done
+  if [[ ${MADENGINE_INFRA_PODMAN:-1} == 1 ]]; then
+    if pid=$(owned_pid podman podman) && podman_answers; then echo "podman: up at unix://$PODMAN_SOCKET (pid $pid)"; else echo "podman: down"; ok=1; fi
+  fi
   return $ok
 }
 

@@ -25,6 +25,8 @@ export interface InfraEnv {
   token?: { registry: string; realm: string; service: string; issuer: string; keyFile: string; certFile: string };
   /** Local busybox + bash image every test can build FROM. */
   baseImage: string;
+  /** podman's Docker-compatible API socket (unix://...), when the script started it. */
+  podmanHost?: string;
 }
 
 export interface InfraNeeds {
@@ -75,6 +77,8 @@ export function infraEnv(env: NodeJS.ProcessEnv = process.env): InfraEnv | undef
   };
   const dockerHost = files.DOCKER_HOST;
   if (dockerHost) infra.dockerHost = dockerHost;
+  const podmanHost = get('MADENGINE_TEST_PODMAN_HOST');
+  if (podmanHost) infra.podmanHost = podmanHost;
   const tokenRegistry = get('MADENGINE_TEST_TOKEN_REGISTRY');
   const realm = get('MADENGINE_TEST_TOKEN_REALM');
   const keyFile = get('MADENGINE_TEST_TOKEN_KEY');
