@@ -11,6 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { repoRoot } from '../helpers/node.ts';
 import { requireInfra } from '../helpers/infra.ts';
 import { parseCsv } from '../../src/core/util/csv.ts';
+import { detectSystem } from '../../src/core/gpu/detect.ts';
 
 const cli = path.join(repoRoot, 'src/cli/bin.ts');
 const tsx = path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs');
@@ -80,7 +81,7 @@ async function failureHub(): Promise<string> {
   const model = (name: string, script: string, extra: object = {}) => ({ name, dockerfile: 'docker/dummy', scripts: `scripts/f/${script}`, n_gpus: '0', tags: ['f', name], args: '', ...extra });
   await writeFile(
     path.join(hub, 'models.json'),
-    JSON.stringify([model('f_ok', 'ok.sh'), model('f_na', 'na.sh'), model('f_traceback', 'traceback.sh'), model('f_sleep', 'sleep.sh', { timeout: 3 }), model('f_escape', '../../../etc/passwd.sh')]),
+    JSON.stringify([model('f_ok', 'ok.sh'), model('f_na', 'na.sh'), model('f_traceback', 'traceback.sh'), model('f_sleep', 'sleep.sh', { timeout: 3 }), model('f_escape', '../../../etc/passwd.sh'), model('f_gpu', 'ok.sh', { n_gpus: '1' })]),
   );
   return hub;
 }
@@ -155,13 +156,22 @@ test('bad input: a manifest that is not JSON, misses keys, names a missing image
   assert.equal(rows.at(-1)?.status, 'FAILURE');
   assert.match(rows.at(-1)?.reason ?? '', /ci-nope_missing/);
 
+  run = madengine(['run', '--tags', 'f_ok', '--hub', hub, '-c', '{"docker_env_vars": {"BAD-NAME": "1"}}'], out);
+  assert.equal(run.status, 4);
+  assert.match(run.stderr, /BAD-NAME/);
+
   run = madengine(['run', '--tags', 'f_escape', '--hub', hub, '-o', path.join(out, 'perf2.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'], out);
   assert.notEqual(run.status, 0);
   const escape = (await rowsOf(path.join(out, 'perf2.csv'))).find((r) => r.model === 'f_escape');
   assert.equal(escape?.status, 'FAILURE');
   assert.match(escape?.reason ?? '', /outside|escapes|hub/);
 
-  run = madengine(['run', '--tags', 'f_ok', '--hub', hub, '-c', '{"docker_env_vars": {"BAD-NAME": "1"}}'], out);
-  assert.equal(run.status, 4);
-  assert.match(run.stderr, /BAD-NAME/);
+  // Without a GPU, a model that needs one fails with that reason; n_gpus "0" models run anywhere.
+  if ((await detectSystem()).gpuVendor !== 'NONE') return;
+  run = madengine(['run', '--tags', 'f_gpu', '--hub', hub, '-o', path.join(out, 'perf3.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'], out);
+  assert.equal(run.status, 3);
+  const gpu = (await rowsOf(path.join(out, 'perf3.csv'))).find((r) => r.model === 'f_gpu');
+  assert.equal(gpu?.status, 'FAILURE');
+  assert.match(gpu?.reason ?? '', /needs 1 GPU\(s\) but no GPU was detected/);
+
 });
