@@ -228,3 +228,18 @@ test("a manifest in madengine's own format is read by the run phase loader", asy
   await writeFile(file, 'not json');
   await assert.rejects(readManifest(file), /invalid JSON/);
 });
+
+test("docker/common is the 'tools' build context: COPY --from=tools works through the Engine API", async (t) => {
+  if (!(await requireInfra(t, { docker: true }))) return;
+  const hub = await exampleHub('tools');
+  await mkdir(path.join(hub, 'docker/common'), { recursive: true });
+  await writeFile(path.join(hub, 'docker/common/setup.sh'), 'echo tools-ready\n');
+  await writeFile(path.join(hub, 'docker/tooled.ubuntu.amd.Dockerfile'), "# CONTEXT {'gpu_vendor': 'AMD'}\nFROM madengine/example-base:latest\nCOPY --from=tools setup.sh /opt/setup.sh\n");
+  const models = JSON.parse(await readFile(path.join(hub, 'models.json'), 'utf8')) as object[];
+  models.push({ name: 'tooled', dockerfile: 'docker/tooled', scripts: 'scripts/dummy/run.sh', n_gpus: '0', tags: ['tooled'], args: '' });
+  await writeFile(path.join(hub, 'models.json'), JSON.stringify(models));
+  const { result } = await build(hub, { tags: ['tooled'] });
+  assert.equal(result.exitCode, ExitCode.SUCCESS, JSON.stringify(result.failedBuilds));
+  const output = execFileSync('docker', ['run', '--rm', 'ci-tooled_tooled.ubuntu.amd', 'cat', '/opt/setup.sh'], { encoding: 'utf8' });
+  assert.equal(output, 'echo tools-ready\n');
+});

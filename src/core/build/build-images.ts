@@ -164,7 +164,8 @@ async function buildOne(
     const secretArgs = { ...envSecrets, ...(build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {}) };
     const buildArgs = { ...build.buildArgs, ...secretArgs };
     // Secret VALUES stay out of the hash (it is stored in a label); their names are in.
-    const hash = await engine.hashInputs({ hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, buildArgs: build.buildArgs, extra: Object.keys(secretArgs).sort() });
+    const tools = build.toolsContext ? { toolsContext: build.toolsContext } : {};
+    const hash = await engine.hashInputs({ hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, ...tools, buildArgs: build.buildArgs, extra: Object.keys(secretArgs).sort() });
     await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
 
     if (!options.noCache) {
@@ -198,6 +199,7 @@ async function buildOne(
       hubDir,
       contextDir: build.contextDir,
       dockerfile: build.dockerfile,
+      ...tools,
       buildArgs,
       labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
       noCache: options.noCache ?? false,

@@ -134,3 +134,33 @@ function entry(pack: Pack, header: Partial<Header> & Pick<Header, 'name'>, sourc
     stream.pipe(sink);
   });
 }
+
+/**
+ * madengine passes `--build-context tools=docker/common` (a BuildKit named context) when the hub has
+ * docker/common. The Engine API's builder has no named contexts, but docker/common normally lies inside
+ * the build context (./docker), so `COPY/ADD --from=tools <src>... <dst>` becomes `COPY common/<src>... <dst>`.
+ * Anything else that needs the named context is an error that says so.
+ */
+const USES_TOOLS = /(?:--from=|[,\s]from=)tools\b/i;
+
+export function withToolsContext(context: BuildContext, toolsDir: string): BuildContext {
+  if (!USES_TOOLS.test(context.dockerfileText)) return context;
+  const relative = path.relative(context.contextDir, toolsDir).split(path.sep).join('/');
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new BuildError(`the Dockerfile uses the build context 'tools' (${toolsDir}), which lies outside the build context ${context.contextDir}; the Engine API builder can only read files inside it`);
+  }
+  const lines = context.dockerfileText.split('\n').map((line, index) => {
+    if (!USES_TOOLS.test(line)) return line;
+    const copy = /^(\s*(?:COPY|ADD)\s+)((?:--(?!from=)\S+\s+)*)--from=tools\s+((?:--\S+\s+)*)(.+)$/i.exec(line);
+    if (!copy) {
+      throw new BuildError(`Dockerfile line ${index + 1} uses the build context 'tools' in a way only BuildKit supports: ${line.trim()}`);
+    }
+    const [, instruction, before, after, rest] = copy;
+    const words = rest!.trim().split(/\s+/);
+    const destination = words.pop()!;
+    const sources = words.map((source) => `${relative}/${source.replace(/^\.?\//, '')}`);
+    return `${instruction}${before}${after}${[...sources, destination].join(' ')}`;
+  });
+  const dockerfileText = lines.join('\n');
+  return { ...context, dockerfileText, dockerfileName: `.madengine.Dockerfile.${createHash('sha256').update(dockerfileText).digest('hex').slice(0, 12)}` };
+}

@@ -2,31 +2,33 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
-import { collectBuildContext, hashBuildInputs, type BuildContext } from './build-context.ts';
+import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
 import { baseImages, buildImage, checkRegistryAuth, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
 
 export function dockerImageEngine(docker: Docker): ImageEngine {
   // hashInputs and build both need the context walk; do it once per (context, Dockerfile).
   const contexts = new Map<string, Promise<BuildContext>>();
-  const contextFor = (hubDir: string, contextDir: string, dockerfile: string): Promise<BuildContext> => {
-    const key = `${hubDir}\0${contextDir}\0${dockerfile}`;
+  const contextFor = (hubDir: string, contextDir: string, dockerfile: string, toolsContext: string | undefined): Promise<BuildContext> => {
+    const key = `${hubDir}\0${contextDir}\0${dockerfile}\0${toolsContext ?? ''}`;
     let context = contexts.get(key);
     if (!context) {
-      context = collectBuildContext(path.join(hubDir, contextDir), path.join(hubDir, dockerfile));
+      context = collectBuildContext(path.join(hubDir, contextDir), path.join(hubDir, dockerfile)).then((collected) =>
+        toolsContext ? withToolsContext(collected, path.join(hubDir, toolsContext)) : collected,
+      );
       contexts.set(key, context);
     }
     return context;
   };
   return {
-    async hashInputs({ hubDir, contextDir, dockerfile, buildArgs, extra }) {
-      return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile), buildArgs, extra);
+    async hashInputs({ hubDir, contextDir, dockerfile, toolsContext, buildArgs, extra }) {
+      return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile, toolsContext), buildArgs, extra);
     },
     async findByLabel(label, value) {
       const [image] = await findImagesByLabel(docker, label, value);
       return image ? { id: image.Id, tags: image.RepoTags ?? [] } : undefined;
     },
     async build(request) {
-      const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile);
+      const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile, request.toolsContext);
       const pull = await shouldPull(docker, context.dockerfileText, request.buildArgs);
       const { imageId } = await buildImage(docker, {
         tag: request.tag,
