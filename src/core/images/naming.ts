@@ -59,6 +59,11 @@ export function runLogName(modelName: string, imageRef: string, phase = '.run'):
   return `${modelName}_${rest}${phase}.live.log`.replaceAll('/', '_');
 }
 
+/** Run log of a model run by the host executor (no image): "dummy2_model1.host.run.live.log". */
+export function hostRunLogName(modelName: string): string {
+  return `${modelName.replaceAll('/', '_')}.host.run.live.log`;
+}
+
 /**
  * Container name for an image: "container_" + image with / and : replaced by _, plus "_node<rank>"
  * on multi-node runs. A digest is dropped so digest-pinned references still give a name Docker accepts

@@ -13,7 +13,7 @@ import type { SystemInfo } from '../gpu/types.ts';
 import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { skipArchName } from '../gpu/env.ts';
-import { runLogName } from '../images/naming.ts';
+import { hostRunLogName, runLogName } from '../images/naming.ts';
 import { credentialBuildArgs, redact, secretValues, type Credentials } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import { appendPerfRows, type PerfRow } from '../perf/perf-csv.ts';
@@ -209,7 +209,7 @@ async function runOne(
     keepModelDir: options.keepModelDir ?? false,
     skipModelRun: options.skipModelRun ?? false,
     outputDir: path.dirname(path.resolve(options.output)),
-    logFile: path.join(path.dirname(path.resolve(options.output)), runLogName(model.name, image)),
+    logFile: path.join(path.dirname(path.resolve(options.output)), options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
     ...(options.liveOutput ? { onOutput: (chunk: Buffer) => process.stdout.write(redact(chunk.toString(), shared.secrets)) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
