@@ -4,6 +4,7 @@
 import { ConfigError, RunError } from '../errors.ts';
 import { GPU_COUNT_ALIASES } from '../context/schema.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
+import { isPlainObject } from '../context/parse.ts';
 import type { SystemInfo } from './types.ts';
 
 export { GPU_COUNT_ALIASES };
@@ -18,7 +19,7 @@ export interface GpuCountResolution {
 }
 
 type Dict = Record<string, unknown>;
-const isDict = (value: unknown): value is Dict => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isDict = isPlainObject;
 
 /** The first alias present in `section`, as an integer; undefined when none is present. */
 function countIn(section: unknown, where: string): { value: number; source: string } | undefined {

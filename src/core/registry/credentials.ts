@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
+import { isPlainObject } from '../context/parse.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -153,10 +154,6 @@ export function redact(text: string, secrets: Iterable<string>, mask = '***'): s
 }
 
 // ---------------------------------------------------------------- helpers
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Type of a value for messages; never the value itself, which may be a secret. */
 function describe(value: unknown): string {
