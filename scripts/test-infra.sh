@@ -141,8 +141,12 @@ start_podman() {
   [[ ${MADENGINE_INFRA_PODMAN:-1} == 1 ]] || { rm -f "$STATE_DIR/podman-host"; return 0; }
   if ! command -v podman >/dev/null; then
     log "installing podman"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman >>"$STATE_DIR/apt.log" 2>&1 ||
-      { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get install podman failed (log: $STATE_DIR/apt.log)"; }
+    # Without recommends, as infra.md verified (crun is not needed: runc is configured below).
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman >>"$STATE_DIR/apt.log" 2>&1; then
+      apt-get update >>"$STATE_DIR/apt.log" 2>&1 || { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get update failed"; }
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman >>"$STATE_DIR/apt.log" 2>&1 ||
+        { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get install podman failed (log: $STATE_DIR/apt.log)"; }
+    fi
   fi
   mkdir -p "$STATE_DIR/podman"
   printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
