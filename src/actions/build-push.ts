@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     registry_image: image.registry_image ?? '',
     digest: image.registry_digest ?? '',
     reused: image.reused ?? false,
-    ...(image.push_error ? { push_error: image.push_error } : {}),
+    push_error: image.push_error,
   }));
   core.setOutput('manifest', manifestOutput);
   core.setOutput('images', JSON.stringify(images));

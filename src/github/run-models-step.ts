@@ -59,7 +59,7 @@ export async function runModelsStep(options: { defaultTags: string[] }): Promise
     result = await runWorkflow({
       hubDir,
       tags,
-      ...(manifest ? { manifestFile: manifest } : {}),
+      manifestFile: manifest,
       timeout: cliTimeout(integerInput('timeout', -1)),
       ...(contextText !== undefined ? { contextText, contextTextSource: "input 'additional-context'" } : {}),
       ...(contextFile !== undefined ? { contextFile: path.resolve(root, contextFile) } : {}),

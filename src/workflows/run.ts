@@ -97,14 +97,14 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
           tags: options.tags,
           context: context as never,
           engine: dockerImageEngine(chosen.docker!),
-          ...(options.registry ? { registry: options.registry } : {}),
+          registry: options.registry,
           registryHasBuild: registryBuildProbe(credentials),
           credentials,
           noCache: options.cleanDockerCache ?? false,
           manifestOutput: options.manifestOutput,
           liveOutput: options.liveOutput ?? false,
           logger,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: options.signal,
         });
         manifest = built.manifest;
         failedBuilds = built.failedBuilds;
@@ -128,10 +128,10 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
         liveOutput: options.liveOutput ?? false,
         disableSkipGpuArch: options.disableSkipGpuArch ?? false,
         ...(dataConfig ? { dataConfig } : {}),
-        ...(options.runId ? { runId: options.runId } : {}),
+        runId: options.runId,
         failedBuilds,
         logger,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
       }),
     );
     return { ...result, executor: executor.kind, exitCode: result.exitCode !== ExitCode.SUCCESS ? result.exitCode : buildExit };
