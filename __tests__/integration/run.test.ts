@@ -175,3 +175,16 @@ test('bad input: a manifest that is not JSON, misses keys, names a missing image
   assert.match(gpu?.reason ?? '', /needs 1 GPU\(s\) but no GPU was detected/);
 
 });
+
+test('model output reaches the terminal only with --live-output (madengine contract)', async () => {
+  const out = path.join(work, 'live');
+  await mkdir(out, { recursive: true });
+  const args = ['run', '--tags', 'dummy', '--hub', path.join(repoRoot, 'examples/mad'), '-o', path.join(out, 'perf.csv'), '-c', '{"executor": "host"}'];
+  const quiet = madengine(args, out);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stdout, /performance: 42\.5 samples_per_second/);
+  const live = madengine([...args, '--live-output'], out);
+  assert.equal(live.status, 0, live.stderr);
+  assert.match(live.stdout, /performance: 42\.5 samples_per_second/);
+  assert.match(await readFile(path.join(out, 'dummy.host.run.live.log'), 'utf8'), /performance: 42\.5 samples_per_second/);
+});
