@@ -20,7 +20,8 @@ async function makeHub(): Promise<string> {
   for (let d = 0; d < DOCKERFILES; d++) {
     await writeFile(
       path.join(hub, 'docker', `bench${d}.ubuntu.amd.Dockerfile`),
-      `# CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}\nFROM madengine/example-base:latest\nRUN echo ${stamp}-${d} > /stamp && mkdir -p /opt/bench && seq 1 2000 > /opt/bench/data\n`,
+      // A small stand-in for real build work (package installs take minutes in ROCm images): ~1-2 s here.
+      `# CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}\nFROM madengine/example-base:latest\nRUN echo ${stamp}-${d} > /stamp && mkdir -p /opt/bench && dd if=/dev/urandom of=/opt/bench/blob bs=1M count=24 2>/dev/null && gzip -1 /opt/bench/blob\n`,
     );
   }
   const models = Array.from({ length: MODELS }, (_, i) => ({ name: `bench_${i}`, dockerfile: `docker/bench${i % DOCKERFILES}`, scripts: 'scripts/bench/run.sh', n_gpus: '0', tags: ['bench'], args: '' }));
