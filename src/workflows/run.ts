@@ -125,7 +125,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
         keepAlive: options.keepAlive ?? false,
         keepModelDir: options.keepModelDir ?? false,
         skipModelRun: options.skipModelRun ?? false,
-        liveOutput: options.liveOutput ?? false,
+        onModelOutput: options.liveOutput ? (text) => process.stdout.write(text) : undefined,
         disableSkipGpuArch: options.disableSkipGpuArch ?? false,
         ...(dataConfig ? { dataConfig } : {}),
         runId: options.runId,

@@ -41,7 +41,8 @@ export interface RunPhaseOptions {
   keepAlive?: boolean;
   keepModelDir?: boolean;
   skipModelRun?: boolean;
-  liveOutput?: boolean;
+  /** Receives model output as it arrives (secrets already masked): --live-output. */
+  onModelOutput?: (text: string) => void;
   disableSkipGpuArch?: boolean;
   dataConfig?: DataConfig;
   logger: Logger;
@@ -85,6 +86,7 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
     executor: options.executor.kind,
     pipeline: env.pipeline ?? '',
     buildNumber: env.BUILD_NUMBER ?? '0',
+    env,
   };
 
   for (const failed of options.failedBuilds ?? []) {
@@ -210,7 +212,7 @@ async function runOne(
     skipModelRun: options.skipModelRun ?? false,
     outputDir: path.dirname(path.resolve(options.output)),
     logFile: path.join(path.dirname(path.resolve(options.output)), options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
-    ...(options.liveOutput ? { onOutput: (chunk: Buffer) => process.stdout.write(redact(chunk.toString(), shared.secrets)) } : {}),
+    ...(options.onModelOutput ? { onOutput: (chunk: Buffer) => options.onModelOutput!(redact(chunk.toString(), shared.secrets)) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
@@ -262,7 +264,7 @@ export function newRunId(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function baseRow(
-  common: { runId: string; machine: string; executor: string; pipeline: string; buildNumber: string },
+  common: { runId: string; machine: string; executor: string; pipeline: string; buildNumber: string; env: NodeJS.ProcessEnv },
   model: Record<string, unknown> & { name: string },
   built: BuiltImage | undefined,
   system: SystemInfo,
@@ -285,7 +287,7 @@ function baseRow(
     git_commit: '',
     machine_name: common.machine,
     deployment_type: 'local',
-    launcher: launcherOf(context, model, process.env) || 'docker',
+    launcher: launcherOf(context, model, common.env) || 'docker',
     gpu_architecture: system.gpuArchitecture,
     performance: '',
     metric: '',
