@@ -188,3 +188,30 @@ test('model output reaches the terminal only with --live-output (madengine contr
   assert.match(live.stdout, /performance: 42\.5 samples_per_second/);
   assert.match(await readFile(path.join(out, 'dummy.host.run.live.log'), 'utf8'), /performance: 42\.5 samples_per_second/);
 });
+
+test('--data-config: a local data source is mounted read-only at MAD_DATAHOME; a custom one fetches into it first', async (t) => {
+  if (!(await requireInfra(t, { docker: true }))) return;
+  const hub = path.join(work, 'data-hub');
+  await cp(path.join(repoRoot, 'examples/mad/docker'), path.join(hub, 'docker'), { recursive: true });
+  await mkdir(path.join(hub, 'scripts/d'), { recursive: true });
+  const source = path.join(work, 'dataset');
+  await mkdir(source, { recursive: true });
+  await writeFile(path.join(source, 'train.txt'), 'rows: 3\n');
+  await writeFile(path.join(hub, 'scripts/d/read.sh'), 'cat "$MAD_DATAHOME/train.txt" && touch "$MAD_DATAHOME/x" 2>/dev/null && echo writable; echo "performance: 3 rows_read"\n');
+  await writeFile(path.join(hub, 'scripts/d/fetch.sh'), 'echo "rows: 7" > train.txt\n');
+  await writeFile(path.join(hub, 'data.json'), JSON.stringify({ local_set: { local: { path: source } }, fetched_set: { custom: { path: 'scripts/d/fetch.sh' } } }));
+  const model = (name: string, data: string) => ({ name, dockerfile: 'docker/dummy', scripts: 'scripts/d/read.sh', n_gpus: '0', tags: ['data'], args: '', data });
+  await writeFile(path.join(hub, 'models.json'), JSON.stringify([model('reads_local', 'local_set'), model('reads_custom', 'fetched_set')]));
+  const out = path.join(work, 'data-out');
+  await mkdir(out, { recursive: true });
+  const run = madengine(['run', '--tags', 'data', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "docker"}'], out);
+  assert.equal(run.status, 0, run.stderr + run.stdout);
+  const rows = Object.fromEntries((await rowsOf(path.join(out, 'perf.csv'))).map((r) => [r.model, r]));
+  assert.equal(rows.reads_local?.dataname, 'local_set');
+  assert.equal(rows.reads_local?.data_provider_type, 'local');
+  assert.equal(rows.reads_custom?.data_provider_type, 'custom');
+  const localLog = await readFile(path.join(out, 'reads_local_dummy.ubuntu.amd.run.live.log'), 'utf8');
+  assert.match(localLog, /rows: 3/);
+  assert.doesNotMatch(localLog, /writable/, 'local data is mounted read-only');
+  assert.match(await readFile(path.join(out, 'reads_custom_dummy.ubuntu.amd.run.live.log'), 'utf8'), /rows: 7/);
+});
