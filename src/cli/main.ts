@@ -8,6 +8,7 @@ import { ExitCode, MadError, errorMessage } from '../core/errors.ts';
 import { registerDiscover } from './commands/discover.ts';
 import { registerBuild } from './commands/build.ts';
 import { registerRun } from './commands/run.ts';
+import { registerDetect } from './commands/detect.ts';
 
 export function createProgram(): Command {
   const program = new Command('madengine')
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   registerDiscover(program);
   registerBuild(program);
   registerRun(program);
+  registerDetect(program);
   return program;
 }
 
