@@ -215,3 +215,32 @@ test('--data-config: a local data source is mounted read-only at MAD_DATAHOME; a
   assert.doesNotMatch(localLog, /writable/, 'local data is mounted read-only');
   assert.match(await readFile(path.join(out, 'reads_custom_dummy.ubuntu.amd.run.live.log'), 'utf8'), /rows: 7/);
 });
+
+test("a manifest's registry_image is pulled on a machine that lacks it; a failed pull falls back to the local build", async (t) => {
+  const infra = await requireInfra(t, { docker: true, registries: true });
+  if (!infra) return;
+  const hub = path.join(work, 'pull-hub');
+  await cp(path.join(repoRoot, 'examples/mad'), hub, { recursive: true });
+  await writeFile(path.join(hub, 'docker/stamp.txt'), `pull ${Date.now()}\n`);
+  const out = path.join(work, 'pull-out');
+  await mkdir(out, { recursive: true });
+  const manifest = path.join(out, 'build_manifest.json');
+  const build = spawnSync(process.execPath, ['--import', tsx, cli, 'build', '--tags', 'dummy', '--hub', hub, '--registry', infra.registry, '-m', manifest], { cwd: out, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  const registryImage = `${infra.registry}/ci-dummy_dummy.ubuntu.amd`;
+  // A "GPU runner" that never saw the build: neither the local name nor the registry tag exists.
+  execFileSync('docker', ['rmi', '-f', 'ci-dummy_dummy.ubuntu.amd', registryImage], { stdio: 'ignore' });
+  const run = madengine(['run', '--manifest-file', manifest, '--hub', hub, '-o', path.join(out, 'perf.csv'), '-c', '{"executor": "docker"}'], out);
+  assert.equal(run.status, 0, run.stderr + run.stdout);
+  const log = await readFile(path.join(out, 'dummy_dummy.ubuntu.amd.run.live.log'), 'utf8');
+  assert.match(log, new RegExp(`pulling ${registryImage.replaceAll('.', '\\.')}`));
+
+  // The registry is gone but the local build is there: it runs, and the log says so.
+  const edited = JSON.parse(await readFile(manifest, 'utf8')) as { built_images: Record<string, { registry_image: string }> };
+  edited.built_images['ci-dummy_dummy.ubuntu.amd']!.registry_image = '127.0.0.1:5999/nowhere/ci-dummy_dummy.ubuntu.amd';
+  await writeFile(manifest, JSON.stringify(edited));
+  execFileSync('docker', ['tag', registryImage, 'ci-dummy_dummy.ubuntu.amd']);
+  const fallback = madengine(['run', '--manifest-file', manifest, '--hub', hub, '-o', path.join(out, 'perf2.csv'), '-c', '{"executor": "docker"}'], out);
+  assert.equal(fallback.status, 0, fallback.stderr + fallback.stdout);
+  assert.match(await readFile(path.join(out, 'dummy_dummy.ubuntu.amd.run.live.log'), 'utf8'), /running the local image ci-dummy_dummy\.ubuntu\.amd instead/);
+});

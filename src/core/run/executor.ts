@@ -38,6 +38,12 @@ export interface ModelRunSpec {
   modelName: string;
   /** Image to run (docker executor); ignored by the host executor. */
   image?: string;
+  /**
+   * Pull `image` first (a registry image from the manifest, as madengine does). When the pull fails,
+   * `fallbackImage` (the local build's name) is run if it exists.
+   */
+  pull?: { auth?: { username: string; password: string; serveraddress: string }; onlyIfMissing?: boolean };
+  fallbackImage?: string;
   /** The hub: mounted at /myworkspace in containers, the working directory on the host. */
   hubDir: string;
   /** Hub-relative path of the model's script: *.sh (bash), *.py (python3), or a directory (its run.sh). */

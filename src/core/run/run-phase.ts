@@ -14,7 +14,9 @@ import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { skipArchName } from '../gpu/env.ts';
 import { hostRunLogName, runLogName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, secretValues, type Credentials } from '../registry/credentials.ts';
+import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
+import { parseImageReference } from '../registry/reference.ts';
+import { dockerConfigLogin } from '../registry/docker-config.ts';
 import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import { appendPerfRows, type PerfRow } from '../perf/perf-csv.ts';
 import { scanLogFile } from '../perf/log-scan.ts';
@@ -182,7 +184,7 @@ async function runOne(
   const spec: ModelRunSpec = {
     runId: row.run_id!,
     modelName: model.name,
-    image: built.registry_image && !built.docker_sha ? built.registry_image : image,
+    ...(options.executor.kind === 'docker' ? await imageToRun(image, built, options.credentials, shared.env) : {}),
     hubDir: options.hubDir,
     script: String(model.scripts ?? ''),
     args: typeof context.model_args === 'string' ? context.model_args : String(model.args ?? ''),
@@ -256,6 +258,34 @@ async function runOne(
     durationSeconds: outcome.durationSeconds,
     rows,
   };
+}
+
+/**
+ * Which image a docker run uses (madengine's rules): a manifest's `registry_image` is pulled and run,
+ * falling back to the local build when the pull fails; a `local_image` entry runs `docker_image`,
+ * pulled only when missing; otherwise the local image named by the manifest key.
+ */
+async function imageToRun(key: string, built: BuiltImage, credentials: Credentials, env: NodeJS.ProcessEnv): Promise<Pick<ModelRunSpec, 'image' | 'pull' | 'fallbackImage'>> {
+  const auth = async (ref: string): Promise<NonNullable<ModelRunSpec['pull']>['auth']> => {
+    const registry = parseImageReference(ref).registry;
+    let login;
+    try {
+      login = registryLogin(registry, credentials);
+    } catch {
+      login = undefined;
+    }
+    login ??= await dockerConfigLogin(registry, env);
+    return login ? { ...login, serveraddress: registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry } : undefined;
+  };
+  if (built.registry_image) {
+    const credentials = await auth(built.registry_image);
+    return { image: built.registry_image, pull: credentials ? { auth: credentials } : {}, fallbackImage: key };
+  }
+  if (built.local_image && built.docker_image) {
+    const credentials = await auth(built.docker_image);
+    return { image: built.docker_image, pull: { onlyIfMissing: true, ...(credentials ? { auth: credentials } : {}) } };
+  }
+  return { image: key };
 }
 
 /** Unique per run; on GitHub it starts with the workflow run id and attempt, so rows can be traced back. */

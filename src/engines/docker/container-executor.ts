@@ -13,6 +13,7 @@ import type { Executor, ModelRunOutcome, ModelRunSpec } from '../../core/run/exe
 import { CONTAINER_WORKSPACE, MODEL_DIR_NAME, renderRunScript } from '../../core/run/script.ts';
 import { collectResults, openRunLog, removeModelDir, type RunLog } from '../host/run-output.ts';
 import { containerCreateOptions, type ContainerOptionsSettings } from './container-options.ts';
+import { pullImage } from './images.ts';
 
 export interface DockerExecutorOptions extends ContainerOptionsSettings {
   logger?: Logger;
@@ -97,6 +98,40 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
     return (await exec.inspect()).ExitCode;
   }
 
+  /**
+   * The image to run: a registry image is pulled first (madengine pulls `registry_image`); when that
+   * fails, the local build (`fallbackImage`) runs if it is there.
+   */
+  async function resolveImage(spec: ModelRunSpec, log: RunLog): Promise<{ ref: string; id: string } | { error: string }> {
+    const inspect = async (ref: string): Promise<string | undefined> => {
+      try {
+        return (await docker.getImage(ref).inspect()).Id;
+      } catch (error) {
+        if (statusCode(error) === 404) return undefined;
+        throw error;
+      }
+    };
+    let pullError = '';
+    if (spec.pull && !(spec.pull.onlyIfMissing && (await inspect(spec.image!)))) {
+      try {
+        log.note(`pulling ${spec.image}`);
+        await pullImage(docker, spec.image!, spec.pull.auth);
+      } catch (error) {
+        pullError = errorMessage(error);
+        log.note(`pull of ${spec.image} failed: ${pullError}`);
+      }
+    }
+    for (const ref of [spec.image!, spec.fallbackImage].filter((r): r is string => Boolean(r))) {
+      const id = await inspect(ref);
+      if (id) {
+        if (ref !== spec.image) log.note(`running the local image ${ref} instead`);
+        return { ref, id };
+      }
+    }
+    const tried = [spec.image, spec.fallbackImage].filter(Boolean).join(' or ');
+    return { error: pullError ? `image ${spec.image} could not be pulled (${pullError}) and ${tried} is not available locally` : `image ${tried} not found locally: build it or pull it` };
+  }
+
   async function run(spec: ModelRunSpec, collect: readonly string[]): Promise<ModelRunOutcome> {
     // Bad specs are configuration errors: thrown before anything is created.
     const script = renderRunScript(spec, { workspace: CONTAINER_WORKSPACE });
@@ -118,13 +153,13 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
         log.note('cancelled before the container started');
         return outcome;
       }
-      try {
-        outcome.imageId = (await docker.getImage(spec.image!).inspect()).Id;
-      } catch (error) {
-        if (statusCode(error) === 404) fail(`image ${spec.image} not found locally: build it or pull it`);
-        else fail(`cannot inspect image ${spec.image}: ${errorMessage(error)}`);
+      const image = await resolveImage(spec, log);
+      if ('error' in image) {
+        fail(image.error);
         return outcome;
       }
+      outcome.imageId = image.id;
+      createOptions.Image = image.ref;
       // madengine removes a container left with the same name (e.g. by an earlier --keep-alive run).
       try {
         await docker.getContainer(name).remove({ force: true });

@@ -121,6 +121,12 @@ export async function pushImage(docker: Docker, ref: string, auth?: RegistryAuth
   return { digest };
 }
 
+/** Pull `ref` (a registry image); resolves when the daemon has it. */
+export async function pullImage(docker: Docker, ref: string, auth?: RegistryAuth, onLine?: (line: string) => void): Promise<void> {
+  const stream = (await docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+  await followProgress(docker, stream, onLine);
+}
+
 /** Log in through the API (POST /auth); throws with the daemon's reason on bad credentials. */
 export async function checkRegistryAuth(docker: Docker, auth: RegistryAuth): Promise<void> {
   await docker.checkAuth(auth);
