@@ -17,6 +17,7 @@ import { dockerExecutor } from '../../src/engines/docker/container-executor.ts';
 import { hostExecutor } from '../../src/engines/host/host-executor.ts';
 import { containerName } from '../../src/core/images/naming.ts';
 import { requireInfra } from '../helpers/infra.ts';
+import { runSpec } from '../helpers/run-spec.ts';
 
 const SCRIPTS: Record<string, string> = {
   'scripts/perf/run.sh': 'echo "args: $*"\necho "performance: 42.5 samples_per_second"\n',
@@ -54,26 +55,15 @@ async function makeHub(): Promise<string> {
 
 function makeSpec(hub: string, overrides: Partial<ModelRunSpec> = {}): ModelRunSpec {
   const runId = `exec-test-${process.pid}-${++hubSeq}`;
-  return {
+  return runSpec({
     runId,
-    modelName: 'dummy',
     hubDir: hub,
     script: 'scripts/perf/run.sh',
-    args: '',
-    env: {},
-    mounts: [],
-    gpus: { vendor: 'NONE', devices: [], renderMinors: [] },
-    preScripts: [],
-    postScripts: [],
-    encapsulate: '',
     timeoutSeconds: 60,
-    keepAlive: false,
-    keepModelDir: false,
-    skipModelRun: false,
     outputDir: path.join(hub, 'out'),
     logFile: path.join(hub, 'logs', `${runId}.run.live.log`),
     ...overrides,
-  };
+  });
 }
 
 /** Resolves when `text` appeared in the streamed output (for aborting a run mid-flight). */

@@ -2,30 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { ModelRunSpec } from '../../src/core/run/executor.ts';
+import { runSpec } from '../helpers/run-spec.ts';
 import { containerCreateOptions } from '../../src/engines/docker/container-options.ts';
 
 function spec(overrides: Partial<ModelRunSpec> = {}): ModelRunSpec {
-  return {
+  return runSpec({
     runId: 'run-42',
-    modelName: 'dummy',
     image: 'ci-dummy_dummy.ubuntu.amd',
     hubDir: '/work/hub',
-    script: 'scripts/dummy/run.sh',
-    args: '',
     env: { MAD_MODEL_NAME: 'dummy', QUOTED: `it's "$x" a b` },
-    mounts: [],
-    gpus: { vendor: 'NONE', devices: [], renderMinors: [] },
-    preScripts: [],
-    postScripts: [],
-    encapsulate: '',
     timeoutSeconds: 60,
-    keepAlive: false,
-    keepModelDir: false,
-    skipModelRun: false,
-    outputDir: '/out',
-    logFile: '/out/x.log',
     ...overrides,
-  };
+  });
 }
 
 const withFuse = { exists: (p: string) => p === '/dev/fuse' };

@@ -2,29 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import type { ModelRunSpec } from '../../src/core/run/executor.ts';
+import { runSpec } from '../helpers/run-spec.ts';
 import { parseTestDuration, renderRunScript, resolveModelCommand, shellQuote } from '../../src/core/run/script.ts';
 
 function spec(overrides: Partial<ModelRunSpec> = {}): ModelRunSpec {
-  return {
-    runId: 'run-1',
-    modelName: 'dummy',
-    hubDir: '/hub',
-    script: 'scripts/dummy/run.sh',
-    args: '',
-    env: {},
-    mounts: [],
-    gpus: { vendor: 'NONE', devices: [], renderMinors: [] },
-    preScripts: [],
-    postScripts: [],
-    encapsulate: '',
-    timeoutSeconds: 7200,
-    keepAlive: false,
-    keepModelDir: false,
-    skipModelRun: false,
-    outputDir: '/out',
-    logFile: '/out/x.log',
-    ...overrides,
-  };
+  return runSpec(overrides);
 }
 
 const render = (overrides: Partial<ModelRunSpec> = {}): string => renderRunScript(spec(overrides), { workspace: '/myworkspace' });
