@@ -3,18 +3,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runActionBundle } from '../helpers/action-runner.ts';
 import { repoRoot } from '../helpers/node.ts';
+import type { MatrixEntry } from '../../src/core/matrix.ts';
 
 const hub = path.join(repoRoot, 'examples/mad');
 
-interface Entry {
-  name: string;
-  tags: string;
-  models: string[];
-  image: string;
-  gpu_vendor: string;
-  n_gpus: string;
-  'runs-on': string[];
-}
+/** The action's output is the core's matrix entry type, as JSON. */
+type Entry = MatrixEntry;
 
 function include(outputs: Record<string, string>): Entry[] {
   const matrix = JSON.parse(outputs.matrix!) as { include: Entry[] };
