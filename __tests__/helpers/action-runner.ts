@@ -1,12 +1,14 @@
 /**
  * Runs a committed action bundle the way a GitHub runner does: Node 24, INPUT_* env, the
  * GITHUB_OUTPUT / GITHUB_STATE / GITHUB_ENV / GITHUB_STEP_SUMMARY files and an event payload;
- * `post` runs the same bundle again with the saved state as STATE_* env.
+ * `post` runs the same bundle again with the saved state as STATE_* env. The bundle and the input
+ * defaults come from the action's action.yml ('madengine' is the root one-step action), as on a runner.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { node24, repoRoot } from './node.ts';
 
 export interface ActionRun {
@@ -55,7 +57,23 @@ export interface RunActionOptions {
   onStdout?: (text: string) => void;
 }
 
+interface ActionMetadata {
+  inputs?: Record<string, { default?: string }>;
+  runs: { main: string; post?: string };
+}
+
+/** The action.yml of `action` ('madengine' for the root one), its bundle and its input defaults. */
+export async function actionMetadata(action: string): Promise<{ file: string; bundle: string; defaults: Record<string, string> }> {
+  const file = action === 'madengine' ? path.join(repoRoot, 'action.yml') : path.join(repoRoot, 'actions', action, 'action.yml');
+  const metadata = parseYaml(await readFile(file, 'utf8')) as ActionMetadata;
+  const defaults = Object.fromEntries(
+    Object.entries(metadata.inputs ?? {}).flatMap(([name, input]) => (input.default === undefined ? [] : [[name, String(input.default)]])),
+  );
+  return { file, bundle: path.resolve(path.dirname(file), metadata.runs.main), defaults };
+}
+
 export async function runActionBundle(action: string, options: RunActionOptions = {}): Promise<ActionRun> {
+  const { bundle, defaults } = await actionMetadata(action);
   const runnerDir = options.runnerDir ?? (await mkdtemp(path.join(tmpdir(), `madengine-runner-${action}-`)));
   const files = {
     GITHUB_OUTPUT: path.join(runnerDir, 'output'),
@@ -81,11 +99,10 @@ export async function runActionBundle(action: string, options: RunActionOptions 
     GITHUB_EVENT_NAME: 'pull_request',
     RUNNER_TEMP: runnerDir,
     ...files,
-    ...Object.fromEntries(Object.entries(options.inputs ?? {}).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
+    ...Object.fromEntries(Object.entries({ ...defaults, ...options.inputs }).map(([name, value]) => [`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value])),
     ...Object.fromEntries(Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
     ...options.env,
   };
-  const bundle = path.join(repoRoot, 'dist', action, 'index.mjs');
   const child = spawn(node24, [bundle], { env, cwd: options.workspace ?? runnerDir });
   let stdout = '';
   let stderr = '';

@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type Docker from 'dockerode';
-import { buildPhase } from '../../src/core/build/build-phase.ts';
 import { readBatchManifest } from '../../src/core/build/batch.ts';
 import { ConfigError, ExitCode, MadError } from '../../src/core/errors.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { readManifest } from '../../src/core/manifest/manifest.ts';
 import { RegistryClient } from '../../src/core/registry/client.ts';
-import { validateContext } from '../../src/core/context/validate.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
-import { dockerImageEngine } from '../../src/engines/docker/image-engine.ts';
+import { buildModels } from '../../src/pipeline/build.ts';
 import { repoRoot } from '../helpers/node.ts';
 import { requireInfra, type InfraEnv } from '../helpers/infra.ts';
 
@@ -42,13 +40,13 @@ async function exampleHub(name: string): Promise<string> {
   return hub;
 }
 
-async function build(hub: string, overrides: Partial<Parameters<typeof buildPhase>[0]> = {}) {
+async function build(hub: string, overrides: Partial<Parameters<typeof buildModels>[0]> = {}) {
   const logger = memoryLogger();
-  const result = await buildPhase({
+  const result = await buildModels({
     hubDir: hub,
     tags: ['all'],
-    context: validateContext({}, 'test').context,
-    engine: dockerImageEngine(docker),
+    context: {},
+    docker,
     manifestOutput: path.join(hub, 'build_manifest.json'),
     logger,
     ...overrides,
@@ -200,7 +198,7 @@ test('batch manifest: build_new models are built, the others referenced by regis
   const hub = await exampleHub('batch');
   const file = path.join(hub, 'batch.json');
   await writeFile(file, JSON.stringify([{ model_name: 'dummy', build_new: true }, { model_name: 'dummy2/model1', build_new: false, registry_image: 'example.invalid/team/model1:v1' }]));
-  const { result } = await build(hub, { tags: [], batch: await readBatchManifest(file) });
+  const { result } = await build(hub, { tags: [], batchManifestFile: file });
   assert.equal(result.exitCode, ExitCode.SUCCESS);
   assert.equal(result.manifest.built_images['ci-dummy_dummy.ubuntu.amd']?.reused === undefined, false);
   const referenced = result.manifest.built_images['ci-dummy2_model1_dummy.ubuntu.amd']!;

@@ -8,11 +8,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { buildPhase } from '../../src/core/build/build-phase.ts';
-import { validateContext } from '../../src/core/context/validate.ts';
 import { memoryLogger } from '../../src/core/log.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
-import { dockerImageEngine } from '../../src/engines/docker/image-engine.ts';
+import { buildModels } from '../../src/pipeline/build.ts';
 import { infraEnv } from '../helpers/infra.ts';
 import { repoRoot } from '../helpers/node.ts';
 
@@ -32,12 +30,12 @@ test('podman: build, reuse and run the example hub through the Docker-compatible
     const hub = path.join(work, 'hub');
     await cp(path.join(repoRoot, 'examples/mad'), hub, { recursive: true });
     await writeFile(path.join(hub, 'docker/stamp.txt'), `podman ${Date.now()}\n`);
-    const build = (): ReturnType<typeof buildPhase> =>
-      buildPhase({
+    const build = (): ReturnType<typeof buildModels> =>
+      buildModels({
         hubDir: hub,
         tags: ['dummy', 'dummy_fp16', 'dummy_ctx'],
-        context: validateContext({}, 'test').context,
-        engine: dockerImageEngine(podman),
+        context: {},
+        docker: podman,
         manifestOutput: path.join(work, 'build_manifest.json'),
         logger: memoryLogger(),
       });

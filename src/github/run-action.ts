@@ -5,10 +5,11 @@
  */
 import * as core from '@actions/core';
 import { MadError, errorMessage } from '../core/errors.ts';
+import { getState, saveState } from './state.ts';
 
 export async function runAction(main: () => Promise<void>, post?: () => Promise<void>): Promise<void> {
-  const isPost = core.getState('isPost') === 'true';
-  if (!isPost) core.saveState('isPost', 'true');
+  const isPost = getState('isPost') === 'true';
+  if (!isPost) saveState('isPost', 'true');
   try {
     if (isPost) await post?.();
     else await main();

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { readBatchManifest } from '../../core/build/batch.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
-import { buildWorkflow } from '../../workflows/build.ts';
+import { buildModels } from '../../pipeline/build.ts';
 import { splitTags } from '../../core/hub/tags.ts';
 import { collect, resolveHub } from '../options.ts';
 import { formatTable } from '../table.ts';
-import { cancellationSignal } from '../../workflows/cancellation.ts';
+import { cancellationSignal } from '../../pipeline/cancellation.ts';
 
 interface BuildOptions {
   tags: string[];
@@ -42,20 +41,18 @@ export function registerBuild(program: Command): void {
     .action(async (options: BuildOptions) => {
       if (options.batchManifest && options.tags.length) throw new ConfigError('--batch-manifest and --tags cannot be used together');
       const logger = consoleLogger({ verbose: options.verbose ?? false });
-      const batch = options.batchManifest ? await readBatchManifest(options.batchManifest) : undefined;
       const { signal, dispose } = cancellationSignal(logger);
       try {
-        const result = await buildWorkflow({
+        const result = await buildModels({
           hubDir: resolveHub(options.hub),
           tags: options.tags,
-          contextText: options.additionalContext,
-          contextFile: options.additionalContextFile,
+          context: { text: options.additionalContext, file: options.additionalContextFile },
+          batchManifestFile: options.batchManifest,
           registry: options.registry,
           targetArchs: splitTags(options.targetArchs),
           noCache: options.cleanDockerCache ?? false,
           manifestOutput: options.manifestOutput,
           summaryOutput: options.summaryOutput,
-          ...(batch ? { batch } : {}),
           liveOutput: options.liveOutput ?? false,
           logger,
           signal,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { discoverModels } from '../../core/hub/discover.ts';
-import { selectModels, splitTags } from '../../core/hub/tags.ts';
+import { consoleLogger } from '../../core/log.ts';
+import { discover } from '../../pipeline/discover.ts';
 import { formatTable } from '../table.ts';
 import { collect, resolveHub } from '../options.ts';
 
@@ -18,9 +18,7 @@ export function registerDiscover(program: Command): void {
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
     .option('--json', 'print a JSON array of model records instead of a table')
     .action(async (options: DiscoverOptions) => {
-      const catalogue = await discoverModels(resolveHub(options.hub));
-      const tags = splitTags(options.tags);
-      const chosen = tags.length ? selectModels(catalogue, tags) : catalogue.models;
+      const { chosen, tags } = await discover({ hubDir: resolveHub(options.hub), tags: options.tags, logger: consoleLogger() });
       if (options.json) {
         process.stdout.write(JSON.stringify(chosen.map((entry) => entry.model), null, 2) + '\n');
         return;

@@ -5,10 +5,10 @@ import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
 import { cliTimeout } from '../../core/run/timeout.ts';
 import type { ModelResult } from '../../core/run/run-phase.ts';
-import { runWorkflow } from '../../workflows/run.ts';
+import { runModels } from '../../pipeline/run.ts';
 import { collect, resolveHub } from '../options.ts';
 import { formatTable } from '../table.ts';
-import { cancellationSignal } from '../../workflows/cancellation.ts';
+import { cancellationSignal } from '../../pipeline/cancellation.ts';
 
 interface RunOptions {
   tags: string[];
@@ -58,14 +58,13 @@ export function registerRun(program: Command): void {
       const logger = consoleLogger({ verbose: options.verbose ?? false });
       const { signal, dispose } = cancellationSignal(logger);
       try {
-        const result = await runWorkflow({
+        const result = await runModels({
           hubDir: resolveHub(options.hub),
           tags: options.tags,
           manifestFile: options.manifestFile,
           registry: options.registry,
           timeout: cliTimeout(Number(options.timeout)),
-          contextText: options.additionalContext,
-          contextFile: options.additionalContextFile,
+          context: { text: options.additionalContext, file: options.additionalContextFile },
           keepAlive: options.keepAlive ?? false,
           keepModelDir: options.keepModelDir ?? false,
           cleanDockerCache: options.cleanDockerCache ?? false,

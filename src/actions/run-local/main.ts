@@ -1,0 +1,90 @@
+/**
+ * run-local (and the one-step root action): run a manifest (a path, or an artifact from
+ * build-push) or tags on this self-hosted runner, append perf.csv and upload it as an artifact
+ * named uniquely per matrix cell, write a job summary. The post step removes any container the
+ * run left behind when the job was cancelled.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
+import type { Logger } from '../../core/log.ts';
+import { newRunId } from '../../core/run/run-phase.ts';
+import { downloadNamed, uploadFiles } from '../../github/artifacts.ts';
+import { actionsLogger } from '../../github/logger.ts';
+import { maskValues } from '../../github/masking.ts';
+import { workspace } from '../../github/run-action.ts';
+import { getState, saveState } from '../../github/state.ts';
+import { writeSummaryTable } from '../../github/summary.ts';
+import { cancellationSignal } from '../../pipeline/cancellation.ts';
+import { removeRunContainers } from '../../pipeline/cleanup.ts';
+import { hubSecretValues } from '../../pipeline/load.ts';
+import { runModels, type RunResult } from '../../pipeline/run.ts';
+import type { Inputs } from './inputs.ts';
+
+export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Promise<void> {
+  const manifest = inputs.manifest ?? (inputs.manifestArtifact ? await downloadManifest(inputs.manifestArtifact) : undefined);
+  const { output } = inputs;
+  const runId = newRunId();
+  saveState('run-id', runId);
+  const { signal, dispose } = cancellationSignal(logger);
+  maskValues(await hubSecretValues(inputs.hubDir));
+  let result: RunResult;
+  try {
+    result = await runModels({
+      hubDir: inputs.hubDir,
+      tags: inputs.tags,
+      manifestFile: manifest,
+      timeout: inputs.timeout,
+      context: inputs.context,
+      keepAlive: inputs.keepAlive,
+      manifestOutput: path.join(path.dirname(output), 'build_manifest.json'),
+      output,
+      runId,
+      logger,
+      signal,
+    });
+  } finally {
+    dispose();
+  }
+  const succeeded = result.results.filter((r) => r.status === 'SUCCESS').length;
+  const failed = result.results.filter((r) => r.status === 'FAILURE').length;
+  core.setOutput('perf-csv', output);
+  core.setOutput('succeeded', String(succeeded));
+  core.setOutput('failed', String(failed));
+  await writeSummaryTable(
+    `madengine run: ${succeeded} succeeded, ${failed} failed (${result.executor})`,
+    ['Model', 'Status', 'Performance', 'Metric', 'Duration (s)', 'Reason'],
+    result.results.map((r) => [r.model, r.status, r.performance, r.metric, r.durationSeconds.toFixed(2), r.reason]),
+  );
+  if (inputs.uploadArtifact) {
+    const name = inputs.artifactName ?? defaultArtifactName(inputs, manifest, path.relative(workspace(), output));
+    await uploadFiles(name, [output], path.dirname(output));
+    core.setOutput('artifact-name', name);
+    core.info(`uploaded ${output} as artifact '${name}'`);
+  }
+  if (result.cancelled) throw new Error('the run was cancelled; finished models kept their perf.csv rows');
+  if (failed > 0 && !inputs.continueOnFailure) {
+    throw new Error(`${failed} model(s) failed (see the job summary and perf.csv); set continue-on-failure: true to keep the job green`);
+  }
+}
+
+/** Cancelled jobs: remove every container this run created (keep-alive ones were asked for, and are kept). */
+export async function post(inputs: Pick<Inputs, 'keepAlive'>, logger: Logger = actionsLogger()): Promise<void> {
+  const runId = getState('run-id');
+  if (!runId || inputs.keepAlive) return;
+  await removeRunContainers(runId, logger);
+}
+
+async function downloadManifest(artifact: string): Promise<string> {
+  const directory = await downloadNamed(artifact, await mkdtemp(path.join(process.env.RUNNER_TEMP ?? workspace(), 'madengine-manifest-')));
+  return path.join(directory, 'build_manifest.json');
+}
+
+/** Unique per matrix cell (and per output file within a job), stable across re-runs of the same cell. */
+function defaultArtifactName(inputs: Inputs, manifest: string | undefined, output: string): string {
+  const cell = createHash('sha256')
+    .update(JSON.stringify([process.env.GITHUB_JOB, inputs.tags, manifest ? path.basename(manifest) : '', inputs.manifestArtifact, process.env.RUNNER_NAME, output]))
+    .digest('hex');
+  return `perf-${process.env.GITHUB_JOB ?? 'run'}-${cell.slice(0, 10)}`;
+}

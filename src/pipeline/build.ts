@@ -1,0 +1,129 @@
+/**
+ * The build pipeline of `madengine build`, the build-push action and a `run --tags`: context,
+ * credentials and selection loaded once -> plan -> images (Docker or podman) -> manifest.
+ * The manifest is written whatever happens after planning (failed builds, failed pushes,
+ * cancellation), so nothing that was built is lost.
+ */
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import type Docker from 'dockerode';
+import { DiscoveryError, ExitCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { AdditionalContext } from '../core/context/schema.ts';
+import { applyBatchEntries, readBatchManifest } from '../core/build/batch.ts';
+import { buildImages, type BuildImagesResult } from '../core/build/build-images.ts';
+import type { ImageEngine } from '../core/build/engine.ts';
+import { registryBuildProbe } from '../core/build/registry-probe.ts';
+import { planBuilds } from '../core/images/plan.ts';
+import { splitTags } from '../core/hub/tags.ts';
+import { writeManifest, type BuildManifest } from '../core/manifest/manifest.ts';
+import type { Credentials } from '../core/registry/credentials.ts';
+import { connectDocker, ensureDocker } from '../engines/docker-connection.ts';
+import { dockerImageEngine } from '../engines/docker/image-engine.ts';
+import { loadAllCredentials, loadContext, loadSelection, type ContextInput, type Selection } from './load.ts';
+
+export interface BuildOptions {
+  hubDir: string;
+  tags: readonly string[];
+  context: ContextInput;
+  /** madengine's batch.json (instead of tags). */
+  batchManifestFile?: string;
+  registry?: string;
+  /** Extra credentials (e.g. action inputs) over credential.json and MAD_DOCKERHUB_*. */
+  credentials?: Credentials;
+  targetArchs?: readonly string[];
+  noCache?: boolean;
+  /** build_manifest.json path (relative paths are relative to the current directory). */
+  manifestOutput: string;
+  summaryOutput?: string;
+  liveOutput?: boolean;
+  /** The Docker-API daemon to build on (default: the one DOCKER_HOST or the default socket names). */
+  docker?: Docker;
+  logger: Logger;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BuildResult extends BuildImagesResult {
+  manifestPath: string;
+  exitCode: ExitCode;
+}
+
+export async function buildModels(options: BuildOptions): Promise<BuildResult> {
+  const { logger, hubDir } = options;
+  const batch = options.batchManifestFile ? await readBatchManifest(options.batchManifestFile) : undefined;
+  const tags = batch ? batch.buildTags : splitTags(options.tags);
+  if (tags.length === 0 && !batch) throw new DiscoveryError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
+  const { context } = await loadContext(options.context, logger);
+  const docker = options.docker ?? (await connectDocker());
+  await ensureDocker(docker);
+  const credentials = await loadAllCredentials(hubDir, options.credentials, options.env);
+  const selection = await loadSelection(hubDir, tags, logger);
+  const result = await buildSelection({
+    ...options,
+    selection,
+    context,
+    credentials,
+    engine: dockerImageEngine(docker),
+    ...(batch ? { applyBatch: (manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry }) } : {}),
+    ...(batch ? { registryImageFor: batch.registryImageFor } : {}),
+  });
+  if (options.summaryOutput) await writeFile(path.resolve(options.summaryOutput), JSON.stringify(result.manifest.summary, null, 2) + '\n');
+  return result;
+}
+
+/** The build step on loaded inputs; `runModels` calls it for a `--tags` run. */
+export interface BuildSelectionOptions {
+  hubDir: string;
+  selection: Selection;
+  context: AdditionalContext;
+  credentials: Credentials;
+  engine: ImageEngine;
+  registry?: string;
+  targetArchs?: readonly string[];
+  noCache?: boolean;
+  manifestOutput: string;
+  liveOutput?: boolean;
+  registryImageFor?: (modelName: string) => string | undefined;
+  /** Adds a batch manifest's build_new:false entries before the manifest is written. */
+  applyBatch?: (manifest: BuildManifest) => Promise<BuildManifest>;
+  logger: Logger;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function buildSelection(options: BuildSelectionOptions): Promise<BuildResult> {
+  const { logger, hubDir, selection } = options;
+  logger.info(`${selection.selected.length} model(s) selected from ${selection.catalogue.models.length} in ${hubDir}`);
+
+  const plan = await planBuilds(selection.selected, { hubDir, context: options.context, ...(options.targetArchs ? { targetArchs: options.targetArchs } : {}) });
+  for (const warning of plan.warnings) logger.warn(warning);
+  const images = plan.builds.reduce((n, b) => n + b.images.length, 0);
+  logger.info(`build plan: ${plan.builds.length} build(s) for ${images} image(s) of ${plan.models} model(s)`);
+
+  const manifestPath = path.resolve(options.manifestOutput);
+  const result = await logger.group('Build images', () =>
+    buildImages({
+      hubDir,
+      plan,
+      context: options.context,
+      engine: options.engine,
+      credentials: options.credentials,
+      registry: options.registry,
+      registryHasBuild: registryBuildProbe(options.credentials),
+      registryImageFor: options.registryImageFor,
+      noCache: options.noCache ?? false,
+      logDir: path.dirname(manifestPath),
+      liveOutput: options.liveOutput ?? false,
+      logger,
+      signal: options.signal,
+      env: options.env,
+    }),
+  );
+  const manifest = options.applyBatch ? await options.applyBatch(result.manifest) : result.manifest;
+  await writeManifest(manifestPath, manifest);
+  logger.info(`wrote ${manifestPath}`);
+
+  const exitCode = result.failedBuilds.length > 0 || result.failedPushes.length > 0 ? ExitCode.BUILD_FAILURE : ExitCode.SUCCESS;
+  return { ...result, manifest, manifestPath, exitCode };
+}

@@ -1,0 +1,66 @@
+/**
+ * Loading the inputs every pipeline needs, once each: the additional context, the credentials,
+ * the catalogue and its selection, the data-provider config. Nothing below the pipeline reads
+ * these from disk or the environment; core steps get the loaded, typed values.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { loadAdditionalContext, type LoadedContext } from '../core/context/load.ts';
+import { discoverModels, type Catalogue } from '../core/hub/discover.ts';
+import type { DiscoveredModel } from '../core/hub/model.ts';
+import { selectModels } from '../core/hub/tags.ts';
+import { loadCredentials, secretValues, type Credentials } from '../core/registry/credentials.ts';
+import type { DataConfig } from '../core/run/data.ts';
+import { readJsonFile } from '../core/util/json-file.ts';
+
+/** Where the additional context comes from: a string (CLI option or action input) and/or a file. */
+export interface ContextInput {
+  text?: string;
+  /** How errors name the string, e.g. "input 'additional-context'" (default "--additional-context"). */
+  textSource?: string;
+  file?: string;
+}
+
+/** The additional context, validated; its warnings (deprecated or unknown keys) go to the log. */
+export async function loadContext(input: ContextInput, logger: Logger): Promise<LoadedContext> {
+  const loaded = await loadAdditionalContext(input);
+  for (const warning of loaded.warnings) logger.warn(warning);
+  return loaded;
+}
+
+/** The hub's credential.json with MAD_DOCKERHUB_* over it, and `extra` (e.g. action inputs) over both. */
+export async function loadAllCredentials(hubDir: string, extra: Credentials = {}, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
+  return { ...(await loadCredentials(hubDir, env)), ...extra };
+}
+
+export interface Selection {
+  catalogue: Catalogue;
+  /** The models the tags select (empty for no tags). */
+  selected: DiscoveredModel[];
+}
+
+/** Discovery of the hub and the selection of the (split) tags: the one place either happens. */
+export async function loadSelection(hubDir: string, tags: readonly string[], logger: Logger): Promise<Selection> {
+  const catalogue = await logger.group('Discover models', () => discoverModels(hubDir));
+  const selected = tags.length ? selectModels(catalogue, tags) : [];
+  return { catalogue, selected };
+}
+
+/** `--data-config` (default data.json, relative to the hub); absent is fine, malformed is an error. */
+export async function loadDataConfig(hubDir: string, file = 'data.json'): Promise<DataConfig | undefined> {
+  const candidate = path.resolve(hubDir, file);
+  if (!existsSync(candidate)) return undefined;
+  return (await readJsonFile(candidate, ConfigError)) as DataConfig;
+}
+
+/**
+ * Every secret value a run may print, for the runner's log masking before any work starts:
+ * credential.json values (and MAD_DOCKERHUB_*), and MAD_SECRETS* environment values.
+ */
+export async function hubSecretValues(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const values = secretValues(await loadCredentials(hubDir, env));
+  for (const [name, value] of Object.entries(env)) if (name.includes('MAD_SECRETS') && value) values.push(value);
+  return values;
+}

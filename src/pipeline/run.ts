@@ -1,0 +1,135 @@
+/**
+ * The run pipeline of `madengine run`, the run-local action and the one-step action:
+ * inputs loaded once -> GPU detection -> executor -> (manifest | build or host plan) -> run phase.
+ * `deploy` (local | slurm | k8s) will branch here.
+ */
+import { existsSync } from 'node:fs';
+import { mergeContexts } from '../core/context/merge.ts';
+import type { AdditionalContext } from '../core/context/schema.ts';
+import { validateContext } from '../core/context/validate.ts';
+import { ConfigError, ExitCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import { detectSystem } from '../core/gpu/detect.ts';
+import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
+import type { Credentials } from '../core/registry/credentials.ts';
+import { runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { hostManifest } from '../core/run/host-manifest.ts';
+import type { Executor } from '../core/run/executor.ts';
+import { splitTags } from '../core/hub/tags.ts';
+import { dockerImageEngine } from '../engines/docker/image-engine.ts';
+import { buildSelection } from './build.ts';
+import { contextForBuild } from './build-context.ts';
+import { chooseExecutor } from './executor.ts';
+import { loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
+
+export interface RunOptions {
+  hubDir: string;
+  tags: readonly string[];
+  manifestFile?: string;
+  registry?: string;
+  /** Resolved timeout (cliTimeout()). */
+  timeout: number | null;
+  context: ContextInput;
+  keepAlive?: boolean;
+  keepModelDir?: boolean;
+  cleanDockerCache?: boolean;
+  skipModelRun?: boolean;
+  /** The manifest a `--tags` run's build writes. */
+  manifestOutput: string;
+  liveOutput?: boolean;
+  /** perf.csv path. */
+  output: string;
+  /** Data-provider config, relative to the hub (default data.json). */
+  dataConfig?: string;
+  disableSkipGpuArch?: boolean;
+  /** Extra credentials (e.g. action inputs) over credential.json. */
+  credentials?: Credentials;
+  /** Fixed run id (actions save it for their post step). */
+  runId?: string;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface RunResult extends RunPhaseResult {
+  executor: Executor['kind'];
+  /** The worse of the build and run exit codes. */
+  exitCode: ExitCode;
+}
+
+export async function runModels(options: RunOptions): Promise<RunResult> {
+  const { logger, hubDir } = options;
+  const loaded = await loadContext(options.context, logger);
+  const manifestFile = options.manifestFile || undefined;
+  if (manifestFile && !existsSync(manifestFile)) throw new ConfigError(`manifest ${manifestFile}: file not found`);
+  const tags = splitTags(options.tags);
+  if (!manifestFile && tags.length === 0) throw new ConfigError('Either a manifest file or tags are required');
+
+  const system = await logger.group('Detect GPUs', () => detectSystem());
+  logger.info(`GPUs: ${system.gpuVendor === 'NONE' ? 'none detected' : `${system.gpuCount} x ${system.gpuVendor} ${system.gpuArchitecture} (${system.gpuProductName})`}`);
+  const credentials = await loadAllCredentials(hubDir, options.credentials);
+  const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
+  let executor: Executor | undefined;
+  try {
+    const chosen = await chooseExecutor(loaded.context.executor, logger);
+    executor = chosen.executor;
+
+    let manifest: BuildManifest;
+    let failedBuilds: FailedBuild[] = [];
+    let buildExit: ExitCode = ExitCode.SUCCESS;
+    let context: AdditionalContext;
+    if (manifestFile) {
+      manifest = await readManifest(manifestFile);
+      // Runtime context wins over the stored one (madengine let the manifest win; quirk 8).
+      context = validateContext(mergeContexts(manifest.context, loaded.raw), `${manifestFile} context + runtime context`).context;
+    } else {
+      context = contextForBuild(loaded.raw, loaded.context, system);
+      const selection = await loadSelection(hubDir, tags, logger);
+      if (executor.kind === 'host') {
+        manifest = hostManifest(selection.selected, context);
+      } else {
+        const built = await buildSelection({
+          hubDir,
+          selection,
+          context,
+          credentials,
+          engine: dockerImageEngine(chosen.docker!),
+          registry: options.registry,
+          noCache: options.cleanDockerCache ?? false,
+          manifestOutput: options.manifestOutput,
+          liveOutput: options.liveOutput ?? false,
+          logger,
+          signal: options.signal,
+        });
+        manifest = built.manifest;
+        failedBuilds = built.failedBuilds;
+        buildExit = built.exitCode;
+      }
+    }
+
+    const result = await logger.group('Run models', () =>
+      runPhase({
+        manifest,
+        hubDir,
+        context,
+        executor: executor!,
+        system,
+        credentials,
+        output: options.output,
+        timeout: options.timeout,
+        keepAlive: options.keepAlive ?? false,
+        keepModelDir: options.keepModelDir ?? false,
+        skipModelRun: options.skipModelRun ?? false,
+        onModelOutput: options.liveOutput ? (text) => process.stdout.write(text) : undefined,
+        disableSkipGpuArch: options.disableSkipGpuArch ?? false,
+        dataConfig,
+        runId: options.runId,
+        failedBuilds,
+        logger,
+        signal: options.signal,
+      }),
+    );
+    return { ...result, executor: executor.kind, exitCode: result.exitCode !== ExitCode.SUCCESS ? result.exitCode : buildExit };
+  } finally {
+    await executor?.cleanup();
+  }
+}
