@@ -3,7 +3,8 @@
  * it parses and validates against GitHub's own workflow schema (@actions/workflow-parser), and every
  * step that uses one of this repository's actions (`./actions/<name>`, `./`, `ROCm/madengine/actions/<name>@ref`,
  * `ROCm/madengine@ref`) gives only inputs its action.yml declares, gives every required one, and reads only
- * outputs it declares. The broken workflows at the end show that each check does report what it should.
+ * outputs it declares; every third-party action is pinned by commit SHA. The broken workflows at the end
+ * show that each check does report what it should.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -88,8 +89,13 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
   const problems: string[] = [];
   const specs = new Map<string, Promise<ActionSpec | Error>>();
   const spec = (name: string) => {
-    if (!specs.has(name)) specs.set(name, loadSpec(name).catch((error: NodeJS.ErrnoException) =>
-      error.code === 'ENOENT' ? new Error(`${actionFile(name)} does not exist (yet?): every action this repository uses must ship one`) : error));
+    if (!specs.has(name))
+      specs.set(
+        name,
+        loadSpec(name).catch((error: NodeJS.ErrnoException) =>
+          error.code === 'ENOENT' ? new Error(`${actionFile(name)} does not exist (yet?): every action this repository uses must ship one`) : error,
+        ),
+      );
     return specs.get(name)!;
   };
 
@@ -99,7 +105,10 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
   const jobOutputs = new Map<string, Set<string>>();
   for (const job of jobs.items) {
     const outputs = isMap(job.value) ? job.value.get('outputs') : undefined;
-    jobOutputs.set(String(isScalar(job.key) ? job.key.value : job.key), new Set(isMap(outputs) ? outputs.items.map((item) => String(isScalar(item.key) ? item.key.value : item.key)) : []));
+    jobOutputs.set(
+      String(isScalar(job.key) ? job.key.value : job.key),
+      new Set(isMap(outputs) ? outputs.items.map((item) => String(isScalar(item.key) ? item.key.value : item.key)) : []),
+    );
   }
 
   for (const jobPair of jobs.items) {
@@ -107,7 +116,9 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
     const job = jobPair.value;
     if (!isMap(job)) continue;
     const needsNode = job.get('needs');
-    const needs = new Set(typeof needsNode === 'string' ? [needsNode] : isSeq(needsNode) ? needsNode.items.map((item) => String(isScalar(item) ? item.value : item)) : []);
+    const needs = new Set(
+      typeof needsNode === 'string' ? [needsNode] : isSeq(needsNode) ? needsNode.items.map((item) => String(isScalar(item) ? item.value : item)) : [],
+    );
     const steps = job.get('steps');
     // Step id -> the interface of the action it runs (only this repository's actions).
     const stepActions = new Map<string, { name: string; spec: ActionSpec | Error }>();
@@ -141,7 +152,9 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
         given.add(key);
         if (!declared.includes(key))
-          problems.push(`${at(pair.key as YamlNode)}: ${label}: input '${key}' is not declared in ${actionFile(name)}${didYouMean(key, declared)}; it declares: ${declared.join(', ')}`);
+          problems.push(
+            `${at(pair.key as YamlNode)}: ${label}: input '${key}' is not declared in ${actionFile(name)}${didYouMean(key, declared)}; it declares: ${declared.join(', ')}`,
+          );
       }
       for (const input of loaded.inputs) {
         // A required input with a default still works when left out; one without a default does not.
@@ -161,13 +174,19 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
             const action = stepActions.get(ref.id);
             if (action && !(action.spec instanceof Error) && !action.spec.outputs.some((output) => output.name === ref.output)) {
               const outputs = action.spec.outputs.map((output) => output.name);
-              problems.push(`${at(node)}: job '${jobId}': steps.${ref.id}.outputs.${ref.output}: ${actionFile(action.name)} has no output '${ref.output}'${didYouMean(ref.output, outputs)}; its outputs: ${outputs.join(', ')}`);
+              problems.push(
+                `${at(node)}: job '${jobId}': steps.${ref.id}.outputs.${ref.output}: ${actionFile(action.name)} has no output '${ref.output}'${didYouMean(ref.output, outputs)}; its outputs: ${outputs.join(', ')}`,
+              );
             }
           } else if (!needs.has(ref.id)) {
-            problems.push(`${at(node)}: job '${jobId}': needs.${ref.id}.outputs.${ref.output}: '${ref.id}' is not in this job's needs (${[...needs].join(', ') || 'none'})`);
+            problems.push(
+              `${at(node)}: job '${jobId}': needs.${ref.id}.outputs.${ref.output}: '${ref.id}' is not in this job's needs (${[...needs].join(', ') || 'none'})`,
+            );
           } else if (jobOutputs.has(ref.id) && !jobOutputs.get(ref.id)!.has(ref.output)) {
             const outputs = [...jobOutputs.get(ref.id)!];
-            problems.push(`${at(node)}: job '${jobId}': needs.${ref.id}.outputs.${ref.output}: job '${ref.id}' has no output '${ref.output}'${didYouMean(ref.output, outputs)}`);
+            problems.push(
+              `${at(node)}: job '${jobId}': needs.${ref.id}.outputs.${ref.output}: job '${ref.id}' has no output '${ref.output}'${didYouMean(ref.output, outputs)}`,
+            );
           }
         }
       },
@@ -176,10 +195,72 @@ async function actionStepProblems(file: string, content: string, loadSpec: SpecL
   return problems;
 }
 
-test('the repository has workflows to check: CI, check-dist, e2e and the examples', async () => {
+test('the repository has workflows to check: CI, release, e2e and the examples', async () => {
   const files = await workflowFiles();
-  for (const expected of ['.github/workflows/ci.yml', '.github/workflows/check-dist.yml', '.github/workflows/e2e.yml', 'examples/workflows/pr-benchmark.yml', 'examples/workflows/nightly.yml'])
+  for (const expected of [
+    '.github/workflows/ci.yml',
+    '.github/workflows/release.yml',
+    '.github/workflows/e2e.yml',
+    'examples/workflows/pr-benchmark.yml',
+    'examples/workflows/nightly.yml',
+    'examples/workflows/one-step.yml',
+  ])
     assert.ok(files.includes(expected), `${expected} is missing; found: ${files.join(', ')}`);
+});
+
+test('CI shows lint, types, unit, integration and dist as separate checks', async () => {
+  const ci = parseDocument(await readFile(path.join(repoRoot, '.github/workflows/ci.yml'), 'utf8')).toJS() as { jobs: Record<string, { name?: string }> };
+  const checks = Object.entries(ci.jobs).map(([id, job]) => job.name ?? id);
+  for (const check of ['lint', 'types', 'unit', 'integration', 'dist'])
+    assert.ok(checks.includes(check), `ci.yml has no job '${check}'; its jobs: ${checks.join(', ')}`);
+});
+
+/**
+ * Problems of the `uses:` lines that name a third-party action (anything but a local path, a docker:// image
+ * or this repository's own actions): each must be pinned by a full 40-hex commit SHA, with the version it was
+ * taken from as a trailing comment (`uses: actions/checkout@<sha> # v5.1.0`), so a moved tag cannot change it.
+ */
+function unpinnedActions(file: string, content: string): string[] {
+  const problems: string[] = [];
+  for (const [index, line] of content.split('\n').entries()) {
+    const match = /^\s*(?:-\s+)?uses:\s*(['"]?)([^\s'"#]+)\1(?:\s+#\s*(.*))?$/.exec(line);
+    if (!match) continue;
+    const [, , uses, comment] = match as unknown as [string, string, string, string | undefined];
+    if (uses.startsWith('./') || uses === '.' || uses.startsWith('docker://') || ownAction(uses) !== null) continue;
+    const at = `${file}:${index + 1}`;
+    if (!/^[\w.-]+\/[\w.-]+(\/[^@\s]+)?@[0-9a-f]{40}$/.test(uses))
+      problems.push(`${at}: ${uses} is not pinned by a full commit SHA (uses: owner/repo@<40 hex> # vX.Y.Z)`);
+    else if (!/^v\d+(\.\d+){0,2}\b/.test(comment ?? '')) problems.push(`${at}: ${uses} has no trailing '# vX.Y.Z' comment naming the version it pins`);
+  }
+  return problems;
+}
+
+test('every third-party action in the workflows is pinned by commit SHA with its version as a comment', async () => {
+  const problems: string[] = [];
+  for (const file of await workflowFiles()) problems.push(...unpinnedActions(file, await readFile(path.join(repoRoot, file), 'utf8')));
+  assert.deepEqual(problems, []);
+});
+
+test('the pinning check reports tags, branches, short SHAs and missing version comments, and leaves our actions alone', () => {
+  const sha = '0123456789abcdef0123456789abcdef01234567';
+  const workflow = [
+    `      - uses: actions/checkout@${sha} # v5.1.0`, //        1 ok
+    '      - uses: actions/checkout@v5', //                      2 a tag
+    '        uses: actions/setup-node@main', //                  3 a branch
+    '      - uses: docker/login-action@4907a6d # v4.1.0', //     4 a short SHA
+    `      - uses: docker/login-action@${sha}`, //              5 no version comment
+    `      - uses: 'github/codeql-action/init@${sha}' # v3.29.0`, // 6 ok, quoted, with a path
+    '      - uses: ROCm/madengine/actions/discover@v2', //       7 ours
+    '      - uses: ROCm/madengine@v2', //                        8 ours
+    '      - uses: ./actions/run-local', //                      9 local
+    '      - uses: docker://alpine:3', //                        10 an image
+  ].join('\n');
+  assert.deepEqual(unpinnedActions('wf.yml', workflow), [
+    'wf.yml:2: actions/checkout@v5 is not pinned by a full commit SHA (uses: owner/repo@<40 hex> # vX.Y.Z)',
+    'wf.yml:3: actions/setup-node@main is not pinned by a full commit SHA (uses: owner/repo@<40 hex> # vX.Y.Z)',
+    'wf.yml:4: docker/login-action@4907a6d is not pinned by a full commit SHA (uses: owner/repo@<40 hex> # vX.Y.Z)',
+    `wf.yml:5: docker/login-action@${sha} has no trailing '# vX.Y.Z' comment naming the version it pins`,
+  ]);
 });
 
 test('every workflow validates against the GitHub workflow schema', async () => {
@@ -198,7 +279,10 @@ test('the workflows use every shipped action, the e2e one from this checkout', a
   const uses = new Map<string, Set<string>>();
   for (const file of await workflowFiles()) {
     const text = await readFile(path.join(repoRoot, file), 'utf8');
-    uses.set(file, new Set([...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)/gm)].map((match) => ownAction(match[1]!)).filter((name): name is string => name !== null)));
+    uses.set(
+      file,
+      new Set([...text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)/gm)].map((match) => ownAction(match[1]!)).filter((name): name is string => name !== null)),
+    );
   }
   assert.deepEqual([...uses.get('.github/workflows/e2e.yml')!].sort(), [...SHIPPED_ACTIONS].sort());
   const examples = new Set([...uses].filter(([file]) => file.startsWith('examples/')).flatMap(([, names]) => [...names]));
