@@ -44,6 +44,7 @@ async function bundleInto(outdir) {
         define: { __MADENGINE_VERSION__: JSON.stringify(version) },
         // Optional native add-ons of ssh2 (via docker-modem); their require() sits in try/catch.
         external: ['cpu-features', '*.node'],
+        loader: { '.py': 'text' },
         logLevel: 'warning',
       }),
     ),
