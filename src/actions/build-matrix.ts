@@ -2,7 +2,10 @@
 import path from 'node:path';
 import * as core from '@actions/core';
 import { loadAdditionalContext } from '../core/context/load.ts';
-import { buildMatrix, parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels, planMatrixModels, MAX_MATRIX_JOBS } from '../core/matrix.ts';
+import { buildMatrix } from '../core/matrix/build-matrix.ts';
+import { parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels } from '../core/matrix/inputs.ts';
+import { MAX_MATRIX_JOBS } from '../core/matrix/pack.ts';
+import { planMatrixModels } from '../core/matrix/plan.ts';
 import { integerInput, jsonInput, optionalInput } from '../github/inputs.ts';
 import { actionsLogger } from '../github/logger.ts';
 import { runAction, workspace } from '../github/run-action.ts';
