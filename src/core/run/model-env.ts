@@ -97,7 +97,8 @@ function steps(value: unknown): ScriptStep[] {
   return value.map((item: { path: string; args?: unknown }) => ({ path: item.path, args: item.args === undefined ? '' : String(item.args) }));
 }
 
-interface ToolDefinition {
+/** A tool of the hub's scripts/common/tools.json. */
+export interface ToolDefinition {
   cmd?: string;
   env_vars?: Record<string, unknown>;
   pre_scripts?: { path: string; args?: string }[];
