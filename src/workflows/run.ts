@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadAdditionalContext } from '../core/context/load.ts';
 import { mergeContexts } from '../core/context/merge.ts';
 import { validateContext } from '../core/context/validate.ts';
+import type { AdditionalContext } from '../core/context/schema.ts';
 import { ConfigError, ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
@@ -81,7 +82,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
     let manifest: BuildManifest;
     let failedBuilds: { model: string; error: string; dockerfile?: string }[] = [];
     let buildExit: ExitCode = ExitCode.SUCCESS;
-    let context: Record<string, unknown>;
+    let context: AdditionalContext;
     if (manifestGiven) {
       manifest = await readManifest(options.manifestFile!);
       // Runtime context wins over the stored one (madengine let the manifest win; quirk 8).
@@ -145,8 +146,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RunWorkf
  * NVIDIA machine builds its NVIDIA Dockerfiles; madengine defaulted to AMD, quirk 15), and the
  * detected GPU architecture as MAD_SYSTEM_GPU_ARCHITECTURE build arg unless set.
  */
-function buildContextFor(raw: Record<string, unknown>, validated: Record<string, unknown>, system: SystemInfo): Record<string, unknown> {
-  const context: Record<string, unknown> = { ...validated };
+function buildContextFor(raw: Record<string, unknown>, validated: AdditionalContext, system: SystemInfo): AdditionalContext {
+  const context: AdditionalContext = { ...validated };
   if (raw.gpu_vendor === undefined && system.gpuVendor !== 'NONE') context.gpu_vendor = system.gpuVendor;
   const buildArgs = { ...((validated.docker_build_arg as Record<string, string> | undefined) ?? {}) };
   if (buildArgs.MAD_SYSTEM_GPU_ARCHITECTURE === undefined && system.gpuVendor === 'AMD' && system.gpuArchitecture) {

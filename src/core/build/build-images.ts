@@ -12,6 +12,7 @@ import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
 import { credentialBuildArgs, redact, secretValues, type Credentials } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import type { ImageEngine, RegistryAuth } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
 import { buildCommand } from './build-command.ts';
@@ -24,7 +25,7 @@ export interface BuildImagesOptions {
   hubDir: string;
   plan: BuildPlan;
   /** Validated additional context; stored in the manifest (without secrets). */
-  context: Record<string, unknown>;
+  context: AdditionalContext;
   engine: ImageEngine;
   credentials: Credentials;
   /** Push target; images are only tagged locally without it. */

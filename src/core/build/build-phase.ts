@@ -63,7 +63,7 @@ export async function buildPhase(options: BuildPhaseOptions): Promise<BuildPhase
     buildImages({
       hubDir,
       plan,
-      context: options.context as Record<string, unknown>,
+      context: options.context,
       engine: options.engine,
       credentials,
       ...(options.registry ? { registry: options.registry } : {}),

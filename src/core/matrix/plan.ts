@@ -1,6 +1,6 @@
 /** The matrix's view of the build plan: each model with its first planned image and the vendor of that image. */
 import type { BuildPlan } from '../images/plan.ts';
-import { planBuilds } from '../images/plan.ts';
+import { planBuilds, type PlanContext } from '../images/plan.ts';
 import type { GpuVendor } from '../images/dockerfile.ts';
 import type { DiscoveredModel, Model } from '../hub/model.ts';
 
@@ -45,7 +45,7 @@ export function matrixModels(models: readonly Model[], plan: BuildPlan): MatrixM
 export interface PlanMatrixOptions {
   hubDir: string;
   /** Validated additional context (it chooses the Dockerfiles, and so the images and vendors). */
-  context: Readonly<Record<string, unknown>>;
+  context: PlanContext;
   /** Injected for tests. */
   plan?: typeof planBuilds;
 }
