@@ -1,5 +1,6 @@
 /** The perf.csv row skeleton of one model: every column, filled from the manifest entry, the model and the machine. */
 import type { SystemInfo } from '../gpu/types.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import type { BuiltImage } from '../manifest/manifest.ts';
 import type { PerfRow } from '../perf/perf-csv.ts';
 import { launcherOf } from './model-env.ts';
@@ -19,7 +20,7 @@ export function baseRow(
   model: Record<string, unknown> & { name: string },
   built: BuiltImage | undefined,
   system: SystemInfo,
-  context: Record<string, unknown>,
+  context: Pick<AdditionalContext, 'distributed'>,
 ): PerfRow {
   const tags = Array.isArray(model.tags) ? model.tags.join(',') : String(model.tags ?? '');
   return {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { SystemInfo } from '../gpu/types.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { skipArchName } from '../gpu/env.ts';
@@ -23,7 +24,7 @@ import { imageToRun } from './image-source.ts';
 export interface RunModelOptions {
   hubDir: string;
   /** The effective context: manifest context with runtime context merged over it, validated. */
-  context: Record<string, unknown>;
+  context: AdditionalContext;
   executor: Executor;
   system: SystemInfo;
   credentials: Credentials;
@@ -99,7 +100,7 @@ export async function runModel(
   if (gpu.requested !== 0 && system.gpuCount === 0) {
     return result('FAILURE', `model needs ${gpu.requested === -1 ? 'all GPUs (n_gpus -1)' : `${gpu.requested} GPU(s)`} but no GPU was detected on ${row.machine_name}`);
   }
-  const dockerGpus = typeof context.docker_gpus === 'string' && context.docker_gpus ? parseIndexRanges(context.docker_gpus, 'docker_gpus') : undefined;
+  const dockerGpus = context.docker_gpus ? parseIndexRanges(context.docker_gpus, 'docker_gpus') : undefined;
   const devices = gpu.requested === 0 ? [] : selectGpus(dockerGpus, gpu.requested, system);
 
   const data = options.dataConfig && typeof model.data === 'string' && model.data
@@ -138,7 +139,7 @@ async function modelRunSpec(
     ...(options.executor.kind === 'docker' ? await imageToRun(image, built, options.credentials, shared.env) : {}),
     hubDir: options.hubDir,
     script: String(model.scripts ?? ''),
-    args: typeof context.model_args === 'string' ? context.model_args : String(model.args ?? ''),
+    args: context.model_args ?? String(model.args ?? ''),
     env: {
       ...modelEnvironment({
         modelName: model.name,
@@ -155,7 +156,7 @@ async function modelRunSpec(
     mounts: [...contextMounts(context), ...(data?.mounts ?? [])],
     gpus: { vendor: system.gpuVendor, devices, renderMinors: devices.map((d) => system.renderDevices[d] ?? -1) },
     ...(typeof model.additional_docker_run_options === 'string' && model.additional_docker_run_options.trim() ? { dockerRunOptions: model.additional_docker_run_options } : {}),
-    ...(typeof context.docker_cpus === 'string' && context.docker_cpus ? { cpuset: context.docker_cpus.replaceAll(' ', '') } : {}),
+    ...(context.docker_cpus ? { cpuset: context.docker_cpus.replaceAll(' ', '') } : {}),
     preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
     postScripts: scripts.post,
     encapsulate: scripts.encapsulate,

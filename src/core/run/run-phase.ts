@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode, errorMessage } from '../errors.ts';
 import { redact, secretValues } from '../registry/credentials.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import { appendPerfRows } from '../perf/perf-csv.ts';
 import type { ToolDefinition } from './model-env.ts';
 import { baseRow } from './perf-row.ts';
@@ -61,7 +62,7 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
       cancelled = true;
       break;
     }
-    const model = manifest.built_models[image] as Record<string, unknown> & { name: string };
+    const model = manifest.built_models[image]!; // readManifest checked every image has its model
     const started = new Date();
     const row = baseRow(common, model, built, system, options.context);
     row.started_at = started.toISOString();
@@ -94,8 +95,8 @@ export function newRunId(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** scripts/common/tools.json of the hub, read only when the context names tools. */
-async function loadToolDefinitions(hubDir: string, context: Record<string, unknown>): Promise<Record<string, ToolDefinition> | undefined> {
-  if (!Array.isArray(context.tools) || context.tools.length === 0) return undefined;
+async function loadToolDefinitions(hubDir: string, context: Pick<AdditionalContext, 'tools'>): Promise<Record<string, ToolDefinition> | undefined> {
+  if (!context.tools?.length) return undefined;
   try {
     return JSON.parse(await readFile(path.join(hubDir, 'scripts/common/tools.json'), 'utf8')).tools ?? {};
   } catch {
