@@ -1,6 +1,5 @@
 // Node module hook for running from source: `import text from './x.py'` yields the file's text, like esbuild's
 // `loader: { '.py': 'text' }` does in the bundles. Usage: node --import tsx --import ./scripts/text-loader.mjs ...
-// It also adds itself to NODE_OPTIONS, so node processes started from here (the CLI through tsx in tests) get it too.
 import { register } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,10 @@ export async function load(url, context, nextLoad) {
 // This file is both the --import entry and, loaded again with ?hooks by register(), the hooks module.
 if (!import.meta.url.endsWith('?hooks')) {
   register(`${import.meta.url}?hooks`);
+  // In a test's process (node --test sets NODE_TEST_CONTEXT there) it also goes into NODE_OPTIONS, for the CLI the
+  // tests start from source (node --import tsx src/cli/bin.ts); elsewhere (bench) child processes stay as they are.
+  const underTest = process.env.NODE_TEST_CONTEXT !== undefined || process.execArgv.includes('--test');
   const option = `--import ${JSON.stringify(fileURLToPath(import.meta.url))}`;
   const current = process.env.NODE_OPTIONS ?? '';
-  if (!current.includes(option)) process.env.NODE_OPTIONS = current ? `${current} ${option}` : option;
+  if (underTest && !current.includes(option)) process.env.NODE_OPTIONS = current ? `${current} ${option}` : option;
 }
