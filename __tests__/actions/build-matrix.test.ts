@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runActionBundle } from '../helpers/action-runner.ts';
 import { repoRoot } from '../helpers/node.ts';
-import type { MatrixEntry } from '../../src/core/matrix.ts';
+import type { MatrixEntry } from '../../src/core/matrix/group.ts';
 
 const hub = path.join(repoRoot, 'examples/mad');
 

@@ -1,13 +1,10 @@
 /** The CLI surface: help, version, exit codes for usage errors, detect. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { repoRoot } from '../helpers/node.ts';
+import { cliFromSource, repoRoot } from '../helpers/node.ts';
 
-const cli = path.join(repoRoot, 'src/cli/bin.ts');
-const tsx = path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs');
-const madengine = (...args: string[]) => spawnSync(process.execPath, ['--import', tsx, cli, ...args], { encoding: 'utf8', cwd: repoRoot });
+const madengine = (...args: string[]) => spawnSync(process.execPath, [...cliFromSource, ...args], { encoding: 'utf8', cwd: repoRoot });
 
 test('help lists every command; --version prints the version; no arguments prints help', () => {
   const help = madengine('--help');

@@ -12,7 +12,7 @@ import { memoryLogger } from '../../src/core/log.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
 import { buildModels } from '../../src/pipeline/build.ts';
 import { infraEnv } from '../helpers/infra.ts';
-import { repoRoot } from '../helpers/node.ts';
+import { cliFromSource, repoRoot } from '../helpers/node.ts';
 
 test('podman: build, reuse and run the example hub through the Docker-compatible API', async (t) => {
   const podmanHost = infraEnv()?.podmanHost;
@@ -48,7 +48,7 @@ test('podman: build, reuse and run the example hub through the Docker-compatible
 
     const run = spawnSync(
       process.execPath,
-      ['--import', path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs'), path.join(repoRoot, 'src/cli/bin.ts'), 'run', '--manifest-file', path.join(work, 'build_manifest.json'), '--hub', hub, '-o', path.join(work, 'perf.csv'), '-c', '{"executor": "docker"}'],
+      [...cliFromSource, 'run', '--manifest-file', path.join(work, 'build_manifest.json'), '--hub', hub, '-o', path.join(work, 'perf.csv'), '-c', '{"executor": "docker"}'],
       { cwd: work, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: podmanHost }, timeout: 180_000 },
     );
     assert.equal(run.status, 0, run.stderr + run.stdout);

@@ -8,13 +8,11 @@ import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { repoRoot } from '../helpers/node.ts';
+import { cliFromSource, repoRoot } from '../helpers/node.ts';
 import { requireInfra } from '../helpers/infra.ts';
 import { parseCsv } from '../../src/core/util/csv.ts';
 import { detectSystem } from '../../src/core/gpu/detect.ts';
 
-const cli = path.join(repoRoot, 'src/cli/bin.ts');
-const tsx = path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs');
 let work: string;
 
 before(async () => {
@@ -27,7 +25,7 @@ after(async () => {
 });
 
 function madengine(args: string[], cwd: string) {
-  return spawnSync(process.execPath, ['--import', tsx, cli, ...args], { cwd, encoding: 'utf8', timeout: 240_000 });
+  return spawnSync(process.execPath, [...cliFromSource, ...args], { cwd, encoding: 'utf8', timeout: 240_000 });
 }
 
 async function rowsOf(file: string): Promise<Record<string, string>[]> {
@@ -113,7 +111,7 @@ test('SIGTERM during a run: no container left, earlier rows kept, exit non-zero'
   const hub = await failureHub();
   const out = path.join(work, 'sigterm-out');
   await mkdir(out, { recursive: true });
-  const child = spawn(process.execPath, ['--import', tsx, cli, 'run', '--tags', 'f_ok,f_sleep', '--timeout', '0', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json')], { cwd: out });
+  const child = spawn(process.execPath, [...cliFromSource, 'run', '--tags', 'f_ok,f_sleep', '--timeout', '0', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json')], { cwd: out });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
@@ -225,7 +223,7 @@ test("a manifest's registry_image is pulled on a machine that lacks it; a failed
   const out = path.join(work, 'pull-out');
   await mkdir(out, { recursive: true });
   const manifest = path.join(out, 'build_manifest.json');
-  const build = spawnSync(process.execPath, ['--import', tsx, cli, 'build', '--tags', 'dummy', '--hub', hub, '--registry', infra.registry, '-m', manifest], { cwd: out, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [...cliFromSource, 'build', '--tags', 'dummy', '--hub', hub, '--registry', infra.registry, '-m', manifest], { cwd: out, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
   const registryImage = `${infra.registry}/ci-dummy_dummy.ubuntu.amd`;
   // A "GPU runner" that never saw the build: neither the local name nor the registry tag exists.

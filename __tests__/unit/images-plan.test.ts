@@ -6,6 +6,7 @@ import { modelSchema } from '../../src/core/hub/model.ts';
 import type { DiscoveredModel } from '../../src/core/hub/model.ts';
 import { planBuilds } from '../../src/core/images/plan.ts';
 import type { BuildPlan } from '../../src/core/images/plan.ts';
+import { validateContext } from '../../src/core/context/validate.ts';
 import { AMD_DOCKERFILE, NVIDIA_DOCKERFILE, ctxtestDockerfile, makeHub } from '../fixtures/images/hub.ts';
 
 const FILES: Record<string, string> = {
@@ -130,7 +131,7 @@ describe('planBuilds', () => {
   it('passes docker_build_arg stringified and takes the arch from it', async () => {
     const plan = await planBuilds([dummy], {
       hubDir: hub,
-      context: { docker_build_arg: { BASE_DOCKER: 'rocm/tensorflow', N: 3, MAD_SYSTEM_GPU_ARCHITECTURE: 'gfx90a' } },
+      context: validateContext({ docker_build_arg: { BASE_DOCKER: 'rocm/tensorflow', N: 3, MAD_SYSTEM_GPU_ARCHITECTURE: 'gfx90a' } }, 'test').context,
       targetArchs: ['gfx942', 'gfx950'],
     });
     assert.equal(plan.builds.length, 1, 'an explicit arch build arg overrides target archs');

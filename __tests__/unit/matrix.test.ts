@@ -5,18 +5,13 @@ import { ConfigError } from '../../src/core/errors.ts';
 import type { BuildPlan, PlannedBuild } from '../../src/core/images/plan.ts';
 import type { Model } from '../../src/core/hub/model.ts';
 import { modelSchema } from '../../src/core/hub/model.ts';
-import {
-  MAX_MATRIX_BYTES,
-  buildMatrix,
-  labelKeysFor,
-  matrixModels,
-  parseGroupBy,
-  parseMaxJobs,
-  parseModelRecords,
-  parseRunnerLabels,
-  planMatrixModels,
-} from '../../src/core/matrix.ts';
-import type { MatrixEntry, MatrixModel } from '../../src/core/matrix.ts';
+import { buildMatrix } from '../../src/core/matrix/build-matrix.ts';
+import { parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels } from '../../src/core/matrix/inputs.ts';
+import { labelKeysFor } from '../../src/core/matrix/labels.ts';
+import { MAX_MATRIX_BYTES } from '../../src/core/matrix/pack.ts';
+import { matrixModels, planMatrixModels } from '../../src/core/matrix/plan.ts';
+import type { MatrixModel } from '../../src/core/matrix/plan.ts';
+import type { MatrixEntry } from '../../src/core/matrix/group.ts';
 import { repoRoot } from '../helpers/node.ts';
 
 const labels = (mapping: Record<string, unknown>) => parseRunnerLabels(mapping, 'runner-labels');

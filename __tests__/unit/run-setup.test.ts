@@ -62,7 +62,7 @@ test('model environment: MAD_* facts, GPU count, secrets from the host, context 
   assert.equal(env.ctxtest, '1');
   assert.equal(env.MAD_RUNTIME_NGPUS, '3', 'docker_env_vars from the context win, as in madengine');
   assert.throws(
-    () => modelEnvironment({ modelName: 'm', model: {}, context: { docker_env_vars: { 'BAD-NAME': '1' } }, system: amd, gpuCount: 0, credentialEnv: {}, dataEnv: {}, hostEnv: {} }),
+    () => modelEnvironment({ modelName: 'm', model: {}, context: { guest_os: 'UBUNTU', docker_env_vars: { 'BAD-NAME': '1' } }, system: amd, gpuCount: 0, credentialEnv: {}, dataEnv: {}, hostEnv: {} }),
     /invalid environment variable name\(s\) "BAD-NAME"/,
   );
   assert.equal(multiNodeRunner('vllm', 4), '');

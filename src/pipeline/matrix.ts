@@ -1,7 +1,10 @@
 /** The build-matrix pipeline: discover's model records -> images planned from the hub -> a packed job matrix. */
 import type { Logger } from '../core/log.ts';
 import type { Model } from '../core/hub/model.ts';
-import { buildMatrix, planMatrixModels, type GroupBy, type MatrixResult, type RunnerLabels } from '../core/matrix.ts';
+import { buildMatrix, type MatrixResult } from '../core/matrix/build-matrix.ts';
+import type { GroupBy } from '../core/matrix/group.ts';
+import type { RunnerLabels } from '../core/matrix/labels.ts';
+import { planMatrixModels } from '../core/matrix/plan.ts';
 import { loadContext, type ContextInput } from './load.ts';
 
 export interface MatrixPipelineOptions {

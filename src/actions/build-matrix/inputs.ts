@@ -1,6 +1,9 @@
 /** build-matrix's inputs (actions/build-matrix/action.yml), every one checked before the hub is read. */
 import type { Model } from '../../core/hub/model.ts';
-import { MAX_MATRIX_JOBS, parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels, type GroupBy, type RunnerLabels } from '../../core/matrix.ts';
+import type { GroupBy } from '../../core/matrix/group.ts';
+import { parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels } from '../../core/matrix/inputs.ts';
+import type { RunnerLabels } from '../../core/matrix/labels.ts';
+import { MAX_MATRIX_JOBS } from '../../core/matrix/pack.ts';
 import { inputReader } from '../../github/inputs.ts';
 import { COMMON_INPUT_NAMES, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
 import { cliTimeout } from '../../core/run/timeout.ts';
-import type { ModelResult } from '../../core/run/run-phase.ts';
+import type { ModelResult } from '../../core/run/run-model.ts';
 import { runModels } from '../../pipeline/run.ts';
 import { collect, resolveHub } from '../options.ts';
 import { formatTable } from '../table.ts';

@@ -12,6 +12,7 @@ import { selectModels } from '../hub/tags.ts';
 import { imageName } from '../images/naming.ts';
 import { findDockerfiles, selectionContext } from '../images/select.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 
 const entrySchema = z.looseObject({
   model_name: z.string().min(1),
@@ -60,7 +61,7 @@ export async function readBatchManifest(file: string): Promise<BatchManifest> {
 export async function applyBatchEntries(
   manifest: BuildManifest,
   batch: BatchManifest,
-  options: { catalogue: Catalogue; hubDir: string; context: Record<string, unknown>; registry?: string },
+  options: { catalogue: Catalogue; hubDir: string; context: AdditionalContext; registry?: string },
 ): Promise<BuildManifest> {
   const result: BuildManifest = { ...manifest, built_images: { ...manifest.built_images }, built_models: { ...manifest.built_models } };
   const selection = await selectionContext(options.context, options.hubDir);

@@ -10,10 +10,13 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
+import { credentialBuildArgs, redact, secretValues, type Credentials } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import type { ImageEngine, RegistryAuth } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
+import { buildCommand } from './build-command.ts';
+import { pushOne, registryAuth } from './push.ts';
 
 export const BUILD_HASH_LABEL = 'org.madengine.build-hash';
 export const BUILD_ID_LABEL = 'org.madengine.build-id';
@@ -22,7 +25,7 @@ export interface BuildImagesOptions {
   hubDir: string;
   plan: BuildPlan;
   /** Validated additional context; stored in the manifest (without secrets). */
-  context: Record<string, unknown>;
+  context: AdditionalContext;
   engine: ImageEngine;
   credentials: Credentials;
   /** Push target; images are only tagged locally without it. */
@@ -256,68 +259,6 @@ async function tagAll(engine: ImageEngine, imageId: string, images: readonly Pla
 
 async function note(logPath: string, build: PlannedBuild, message: string): Promise<void> {
   await appendFile(logPath, `# ${message}; images: ${build.images.map((i) => i.image).join(', ')}\n`);
-}
-
-async function registryAuth(options: BuildImagesOptions): Promise<{ auth?: RegistryAuth; error?: string }> {
-  if (!options.registry) return {};
-  let login;
-  try {
-    login = registryLogin(options.registry, options.credentials);
-  } catch (error) {
-    return { error: errorMessage(error) };
-  }
-  if (!login) return {};
-  const lower = options.registry.toLowerCase();
-  const serveraddress = lower === 'docker.io' || lower === 'dockerhub' ? 'https://index.docker.io/v1/' : options.registry;
-  const auth = { username: login.username, password: login.password, serveraddress };
-  try {
-    await options.engine.login(auth);
-    options.logger.info(`logged in to ${options.registry} as ${login.username}`);
-    return { auth };
-  } catch (error) {
-    const reason = redact(errorMessage(error), [login.password]);
-    return { error: `login to ${options.registry} as ${login.username} failed: ${reason}` };
-  }
-}
-
-async function pushOne(
-  options: BuildImagesOptions,
-  image: string,
-  target: string,
-  auth: RegistryAuth | undefined,
-  safe: (text: string) => string,
-  alreadyThere: string | undefined,
-): Promise<{ digest: string } | { error: string }> {
-  if (alreadyThere) return { digest: alreadyThere };
-  try {
-    if (target !== image) await options.engine.tag(image, target);
-    const { digest } = await options.engine.push(target, auth, (line) => {
-      if (options.liveOutput) options.logger.info(safe(line));
-    });
-    options.logger.info(`pushed ${target}@${digest}`);
-    return { digest };
-  } catch (error) {
-    return { error: safe(errorMessage(error)) };
-  }
-}
-
-/** The equivalent docker CLI command, for the manifest and people reading it (secret values masked). */
-function buildCommand(build: PlannedBuild, image: PlannedImage, options: BuildImagesOptions, secretNames: readonly string[]): string {
-  const quote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
-  const args = Object.entries(build.buildArgs).map(([k, v]) => `--build-arg ${quote(`${k}=${v}`)}`);
-  for (const name of secretNames) args.push(`--build-arg ${name}=***`);
-  if (build.cred) args.push(`--build-arg ${build.cred}_<KEY>=***`);
-  return [
-    'docker build',
-    options.noCache ? '--no-cache' : '',
-    '--network=host',
-    `-t ${quote(image.image)}`,
-    `-f ${quote(build.dockerfile)}`,
-    ...args,
-    quote(build.contextDir),
-  ]
-    .filter(Boolean)
-    .join(' ');
 }
 
 function short(id: string): string {

@@ -2,7 +2,7 @@
  * How many GPUs a model gets, and which ones (reference §3.4 and §3.3 `get_gpu_arg`).
  */
 import { ConfigError, RunError } from '../errors.ts';
-import { GPU_COUNT_ALIASES } from '../context/schema.ts';
+import { GPU_COUNT_ALIASES, type AdditionalContext } from '../context/schema.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { isPlainObject } from '../context/parse.ts';
 import type { SystemInfo } from './types.ts';
@@ -20,6 +20,9 @@ export interface GpuCountResolution {
 
 type Dict = Record<string, unknown>;
 const isDict = isPlainObject;
+
+/** The context keys a GPU count can come from. */
+export type GpuCountContext = Pick<AdditionalContext, (typeof GPU_COUNT_ALIASES)[number] | 'slurm' | 'k8s' | 'kubernetes' | 'deployment_config'>;
 
 /** The first alias present in `section`, as an integer; undefined when none is present. */
 function countIn(section: unknown, where: string): { value: number; source: string } | undefined {
@@ -44,8 +47,8 @@ function toCount(raw: unknown, where: string): number {
  * the top of its `deployment_config`), then the `slurm` section, then `k8s`/`kubernetes`, then
  * the model's own fields, then 1. -1 becomes the system's GPU count.
  */
-export function resolveGpuCount(model: Dict, context: Dict, system: Pick<SystemInfo, 'gpuCount'>): GpuCountResolution {
-  const deployment = isDict(context.deployment_config) ? context.deployment_config : {};
+export function resolveGpuCount(model: Dict, context: GpuCountContext, system: Pick<SystemInfo, 'gpuCount'>): GpuCountResolution {
+  const deployment = context.deployment_config ?? {};
   let found: { value: number; source: string } | undefined;
   // Runtime override: each alias is looked up in the context, then deployment_config, before the next alias.
   for (const alias of GPU_COUNT_ALIASES) {

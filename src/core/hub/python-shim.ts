@@ -12,119 +12,14 @@ import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
 import { runProcess } from '../exec/process.ts';
 import type { ProcessOptions, ProcessResult } from '../exec/process.ts';
+// The Python, as text (esbuild's text loader in the bundles, scripts/text-loader.mjs from source):
+// the stand-in `madengine.utils.discover_models` module (CustomModel with madengine's fields and
+// defaults), and the runner that loads each file given on its command line and reports per-file JSON lines.
+import DISCOVER_MODELS_SHIM from './python/discover_models.py';
+import DISCOVER_RUNNER from './python/discover_runner.py';
 
-/** The stand-in `madengine.utils.discover_models` module: CustomModel with madengine's fields and defaults. */
-export const DISCOVER_MODELS_SHIM = `"""Stand-in for madengine.utils.discover_models, provided by madengine-actions so
-get_models_json.py files written for the Python madengine run unchanged."""
-from dataclasses import dataclass, field
-from typing import List
-
-
-@dataclass
-class CustomModel:
-    name: str
-    dockerfile: str = ""
-    dockercontext: str = ""
-    scripts: str = ""
-    url: str = ""
-    cred: str = ""
-    owner: str = ""
-    data: str = ""
-    n_gpus: str = "-1"
-    timeout: int = 7200
-    training_precision: str = ""
-    tags: List[str] = field(default_factory=list)
-    args: str = ""
-    multiple_results: str = ""
-    skip_gpu_arch: str = ""
-
-    def update_model(self):
-        """Hook for subclasses to fill in fields; called once before the model is reported."""
-
-    def to_dict(self):
-        # Every public attribute, so fields a subclass sets in update_model() are kept too.
-        return {key: value for key, value in vars(self).items() if not key.startswith("_")}
-`;
-
-/** Prefix of the per-file progress line the runner writes to stderr. */
+/** Prefix of the per-file progress line the runner writes to stderr (its MARKER spells the same text). */
 export const PROGRESS_MARKER = '\u001emadengine-discover: loading ';
-
-/** The runner: loads each file given on the command line in turn and reports per-file JSON lines. */
-export const DISCOVER_RUNNER = `import importlib.util
-import json
-import os
-import sys
-import traceback
-
-MARKER = ${JSON.stringify(PROGRESS_MARKER)}
-
-
-def fault(path, exc):
-    line = None
-    if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(exc.filename) == path:
-        line = exc.lineno
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if os.path.abspath(frame.filename) == path:
-            line = frame.lineno
-    lines = traceback.format_exception_only(type(exc), exc)
-    return {"error": "".join(lines).strip().splitlines()[-1], "line": line}
-
-
-def load(rel, custom_model):
-    path = os.path.abspath(rel)
-    try:
-        spec = importlib.util.spec_from_file_location("get_models_json", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        if not callable(getattr(module, "list_models", None)):
-            return {"error": "no list_models() function: define list_models() returning a list of "
-                             "madengine.utils.discover_models.CustomModel objects", "line": None}
-        listed = module.list_models()
-        if isinstance(listed, (str, bytes, dict)) or not hasattr(listed, "__iter__"):
-            return {"error": "list_models() returned %s; it must return a list of CustomModel objects"
-                             % type(listed).__name__, "line": None}
-        models = []
-        for index, model in enumerate(listed):
-            if not isinstance(model, custom_model):
-                return {"error": "list_models() item %d is a %s, not a CustomModel: use or subclass "
-                                 "madengine.utils.discover_models.CustomModel" % (index, type(model).__name__),
-                        "line": None}
-            # Like madengine, selection uses the name and tags as listed; update_model() cannot change them.
-            name, tags = model.name, model.tags
-            model.update_model()
-            entry = dict(model.to_dict())
-            entry["name"], entry["tags"] = name, tags
-            try:
-                json.dumps(entry)
-            except (TypeError, ValueError) as exc:
-                return {"error": "model %r (item %d) has a value that is not JSON: %s" % (name, index, exc),
-                        "line": None}
-            models.append(entry)
-        return {"models": models}
-    except BaseException as exc:  # SystemExit from a script is a failure of that file, not of the runner
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return fault(path, exc)
-
-
-def main():
-    sys.dont_write_bytecode = True  # never leave __pycache__ in the user's hub
-    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # whatever the scripts print goes to stderr; stdout carries only results
-    sys.stdout = sys.stderr
-    from madengine.utils.discover_models import CustomModel
-    for rel in sys.argv[1:]:
-        sys.stderr.write("\\n" + MARKER + rel + "\\n")
-        sys.stderr.flush()
-        result = load(rel, CustomModel)
-        result["file"] = rel
-        sys.stderr.flush()
-        results.write(json.dumps(result) + "\\n")
-        results.flush()
-
-
-main()
-`;
 
 /** What one get_models_json.py produced: raw model dicts (validated by the caller) or an error. */
 export type DynamicResult =

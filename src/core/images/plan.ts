@@ -12,7 +12,8 @@ import { dockerfileArchArg, hasBareArchArg, inferGpuVendor } from './dockerfile.
 import type { GpuVendor } from './dockerfile.ts';
 import { archImageName, buildLogName, imageName } from './naming.ts';
 import { dockerfilePrefix, hubRelative, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
-import type { ListingCache, ScannedDockerfile } from './select.ts';
+import type { ListingCache, ScannedDockerfile, SelectionContext } from './select.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 
 export interface PlannedImage {
   /** madengine's image name for this model and Dockerfile (with "_<arch>" for target-arch builds). */
@@ -54,27 +55,18 @@ export interface BuildPlan {
   warnings: string[];
 }
 
+/** What planning reads of the context: every key (Dockerfile selection) and the typed docker_build_arg. */
+export type PlanContext = SelectionContext & Pick<AdditionalContext, 'docker_build_arg'>;
+
 export interface PlanOptions {
   hubDir: string;
-  /** Validated additional context (gpu_vendor / guest_os upper-case). */
-  context: Readonly<Record<string, unknown>>;
+  /** Validated additional context: its keys select the Dockerfiles, its docker_build_arg are the build args. */
+  context: PlanContext;
   /** `--target-archs`: one build per arch, unless docker_build_arg.MAD_SYSTEM_GPU_ARCHITECTURE is set. */
   targetArchs?: readonly string[];
 }
 
 const ARCH_ARG = 'MAD_SYSTEM_GPU_ARCHITECTURE';
-
-/** docker_build_arg values as strings, the way madengine passes them to `--build-arg`. */
-function contextBuildArgs(context: Readonly<Record<string, unknown>>): Record<string, string> {
-  const raw = context.docker_build_arg;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
-  const args: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    args[key] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return args;
-}
 
 /** Build context dir (§2.4): the model's dockercontext, else the hub root for primus Dockerfiles, else docker/. */
 function contextDirFor(model: Model): string {
@@ -114,7 +106,7 @@ type Scan = Awaited<ReturnType<typeof scanDockerfiles>>;
 async function scanPrefixes(
   selected: readonly DiscoveredModel[],
   hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
+  selection: SelectionContext,
 ): Promise<Map<string, PromiseSettledResult<Scan>>> {
   const prefixes = new Set<string>();
   for (const { model } of selected) {
@@ -142,7 +134,8 @@ async function scanPrefixes(
 export async function planBuilds(selected: readonly DiscoveredModel[], options: PlanOptions): Promise<BuildPlan> {
   const { hubDir, context } = options;
   const selection = await selectionContext(context, hubDir);
-  const baseArgs = contextBuildArgs(context);
+  // The schema already stringified the values, the way madengine passes them to `--build-arg`.
+  const baseArgs: Record<string, string> = { ...context.docker_build_arg };
   const explicitArch = baseArgs[ARCH_ARG];
   const archs: (string | undefined)[] = explicitArch === undefined ? uniqueArchs(options.targetArchs) : [];
   if (archs.length === 0) archs.push(undefined);

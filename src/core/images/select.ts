@@ -14,14 +14,17 @@ import { ContextHeaderError, headerMismatches, parseContextHeader, pythonString 
 export const SELECTION_DEFAULTS: Readonly<Record<string, string>> = { gpu_vendor: 'AMD', guest_os: 'UBUNTU' };
 
 /**
+ * A context as `# CONTEXT` headers see it: any key can be a Dockerfile filter (ctx_test, MAD_GPU, ...),
+ * so the keys are not typed here. An AdditionalContext is one.
+ */
+export type SelectionContext = Readonly<Record<string, unknown>>;
+
+/**
  * The context Dockerfile headers are matched against: the additional context, gpu_vendor AMD and
  * guest_os UBUNTU when unset, and `ctx_test` = the trimmed `<hub>/ctx_test` file, or 'None' without
  * one (madengine reads it from its working directory, which is the hub).
  */
-export async function selectionContext(
-  context: Readonly<Record<string, unknown>>,
-  hubDir: string,
-): Promise<Record<string, unknown>> {
+export async function selectionContext(context: SelectionContext, hubDir: string): Promise<Record<string, unknown>> {
   const selection: Record<string, unknown> = { ...context };
   for (const [key, value] of Object.entries(SELECTION_DEFAULTS)) {
     if (selection[key] === undefined) selection[key] = value;
@@ -123,7 +126,7 @@ function listFilesCached(absoluteDir: string, cache: ListingCache | undefined): 
 export async function scanDockerfiles(
   prefix: string,
   hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
+  selection: SelectionContext,
   listings?: ListingCache,
 ): Promise<{ dir: string; found: boolean; scanned: ScannedDockerfile[] }> {
   const dir = path.posix.dirname(prefix);
@@ -167,7 +170,7 @@ export async function scanDockerfiles(
 export async function findDockerfiles(
   model: Model,
   hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
+  selection: SelectionContext,
 ): Promise<DockerfileCandidate[]> {
   const { scanned } = await scanDockerfiles(dockerfilePrefix(model), hubDir, selection);
   return scanned.map((item) => item.candidate);
@@ -177,7 +180,7 @@ export async function findDockerfiles(
 export async function selectDockerfiles(
   model: Model,
   hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
+  selection: SelectionContext,
 ): Promise<string[]> {
   const prefix = dockerfilePrefix(model);
   const scan = await scanDockerfiles(prefix, hubDir, selection);
@@ -189,7 +192,7 @@ export function matchingOrThrow(
   model: Model,
   prefix: string,
   hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
+  selection: SelectionContext,
   scan: { dir: string; found: boolean; scanned: ScannedDockerfile[] },
 ): ScannedDockerfile[] {
   const matching = scan.scanned.filter((item) => item.candidate.matches);
@@ -212,7 +215,7 @@ export function matchingOrThrow(
 }
 
 /** "{gpu_vendor: AMD, guest_os: UBUNTU, ctx_test: None}": the context keys the candidates' headers look at. */
-function describeContext(scanned: readonly ScannedDockerfile[], selection: Readonly<Record<string, unknown>>): string {
+function describeContext(scanned: readonly ScannedDockerfile[], selection: SelectionContext): string {
   const keys = new Set(Object.keys(SELECTION_DEFAULTS));
   for (const { candidate } of scanned) for (const key of Object.keys(candidate.header ?? {})) keys.add(key);
   const parts: string[] = [];

@@ -4,9 +4,10 @@
  */
 import type { DiscoveredModel } from '../hub/model.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import { manifestContext, deploymentConfig } from '../build/manifest-parts.ts';
 
-export function hostManifest(selected: readonly DiscoveredModel[], context: Record<string, unknown>): BuildManifest {
+export function hostManifest(selected: readonly DiscoveredModel[], context: AdditionalContext): BuildManifest {
   const manifest: BuildManifest = {
     built_images: {},
     built_models: {},

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import type { SystemInfo } from '../gpu/types.ts';
+import type { AdditionalContext } from '../context/schema.ts';
 import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
 
@@ -24,6 +25,7 @@ export function checkEnvNames(env: Record<string, string>, where: string): void 
   if (bad.length) throw new ConfigError(`${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`);
 }
 
+/** An unvalidated {NAME: value} (a tools.json definition's env_vars) as strings; null and undefined values dropped. */
 function stringRecord(value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
   const out: Record<string, string> = {};
@@ -46,18 +48,19 @@ export function multiNodeRunner(launcher: string, gpus: number): string {
   }
 }
 
-export function launcherOf(context: Record<string, unknown>, model: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
-  const fromSection = (section: unknown): string | undefined => {
+export function launcherOf(context: Pick<AdditionalContext, 'distributed'>, model: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
+  // The model's section is unvalidated catalogue data.
+  const fromModel = (section: unknown): string | undefined => {
     const value = (section as { launcher?: unknown } | undefined)?.launcher;
     return typeof value === 'string' && value ? value : undefined;
   };
-  return (fromSection(context.distributed) ?? fromSection(model.distributed) ?? env.MAD_LAUNCHER ?? '').replace('sglang_disagg', 'sglang-disagg');
+  return ((context.distributed?.launcher || undefined) ?? fromModel(model.distributed) ?? env.MAD_LAUNCHER ?? '').replace('sglang_disagg', 'sglang-disagg');
 }
 
 export interface ModelEnvInput {
   modelName: string;
   model: Record<string, unknown>;
-  context: Record<string, unknown>;
+  context: Pick<AdditionalContext, 'guest_os' | 'docker_env_vars' | 'distributed'>;
   system: SystemInfo;
   gpuCount: number;
   credentialEnv: Record<string, string>;
@@ -71,7 +74,7 @@ export function modelEnvironment(input: ModelEnvInput): Record<string, string> {
     ...madEnvFromSystem(input.system),
     MAD_RUNTIME_NGPUS: String(input.gpuCount),
     MAD_MODEL_NAME: input.modelName,
-    MAD_GUEST_OS: typeof context.guest_os === 'string' ? context.guest_os : 'UBUNTU',
+    MAD_GUEST_OS: context.guest_os,
     JENKINS_BUILD_NUMBER: hostEnv.BUILD_NUMBER ?? '0',
   };
   if (typeof input.model.multiple_results === 'string' && input.model.multiple_results) env.MAD_OUTPUT_CSV = input.model.multiple_results;
@@ -80,24 +83,27 @@ export function modelEnvironment(input: ModelEnvInput): Record<string, string> {
   if (env.MAD_MULTI_NODE_RUNNER === undefined) env.MAD_MULTI_NODE_RUNNER = multiNodeRunner(launcherOf(context, input.model, hostEnv), input.gpuCount);
   for (const [name, value] of Object.entries(hostEnv)) if (name.includes('MAD_SECRETS') && value !== undefined) env[name] = value;
   Object.assign(env, input.credentialEnv, input.dataEnv);
-  const fromContext = stringRecord(context.docker_env_vars);
-  checkEnvNames(fromContext, 'additional context docker_env_vars');
-  Object.assign(env, fromContext);
+  // A null value (madengine's "detect it") is not passed: the detected value, if any, stays.
+  for (const [name, value] of Object.entries(context.docker_env_vars ?? {})) if (value !== null) env[name] = value;
   checkEnvNames(env, `environment of model ${input.modelName}`);
   return env;
 }
 
 /** docker_mounts is {containerPath: hostPath} (madengine's orientation). */
-export function contextMounts(context: Record<string, unknown>): Mount[] {
-  return Object.entries(stringRecord(context.docker_mounts)).map(([containerPath, hostPath]) => ({ hostPath, containerPath, readOnly: false }));
+export function contextMounts(context: Pick<AdditionalContext, 'docker_mounts'>): Mount[] {
+  return Object.entries(context.docker_mounts ?? {}).map(([containerPath, hostPath]) => ({ hostPath, containerPath, readOnly: false }));
 }
 
+const step = (item: { path: string; args?: unknown }): ScriptStep => ({ path: item.path, args: item.args === undefined ? '' : String(item.args) });
+
+/** A tools.json definition's pre/post scripts (unvalidated: anything but a list is none). */
 function steps(value: unknown): ScriptStep[] {
   if (!Array.isArray(value)) return [];
-  return value.map((item: { path: string; args?: unknown }) => ({ path: item.path, args: item.args === undefined ? '' : String(item.args) }));
+  return value.map(step);
 }
 
-interface ToolDefinition {
+/** A tool of the hub's scripts/common/tools.json. */
+export interface ToolDefinition {
   cmd?: string;
   env_vars?: Record<string, unknown>;
   pre_scripts?: { path: string; args?: string }[];
@@ -110,15 +116,14 @@ interface ToolDefinition {
  * pre-scripts go in front, post-scripts at the back, cmd in front of the prefix.
  */
 export function scriptPlan(
-  context: Record<string, unknown>,
+  context: Pick<AdditionalContext, 'tools' | 'pre_scripts' | 'post_scripts' | 'encapsulate_script'>,
   toolDefinitions: Record<string, ToolDefinition> | undefined,
 ): { pre: ScriptStep[]; post: ScriptStep[]; encapsulate: string; env: Record<string, string> } {
-  const pre = steps(context.pre_scripts);
-  const post = steps(context.post_scripts);
-  let encapsulate = typeof context.encapsulate_script === 'string' ? context.encapsulate_script : '';
+  const pre = (context.pre_scripts ?? []).map(step);
+  const post = (context.post_scripts ?? []).map(step);
+  let encapsulate = context.encapsulate_script ?? '';
   const env: Record<string, string> = {};
-  const tools = Array.isArray(context.tools) ? (context.tools as { name: string; cmd?: string; env_vars?: Record<string, unknown> }[]) : [];
-  for (const tool of tools) {
+  for (const tool of context.tools ?? []) {
     const definition = toolDefinitions?.[tool.name];
     if (!definition) {
       const known = Object.keys(toolDefinitions ?? {});
@@ -127,7 +132,7 @@ export function scriptPlan(
       );
     }
     const cmd = tool.cmd ?? definition.cmd ?? '';
-    Object.assign(env, stringRecord(definition.env_vars), stringRecord(tool.env_vars));
+    Object.assign(env, stringRecord(definition.env_vars), tool.env_vars);
     pre.unshift(...steps(definition.pre_scripts));
     post.push(...steps(definition.post_scripts));
     if (cmd && !encapsulate.includes(cmd)) encapsulate = encapsulate ? `${cmd} ${encapsulate}` : cmd;

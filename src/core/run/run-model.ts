@@ -1,0 +1,220 @@
+/** One model's run: skip and GPU checks, the run spec, the executor, then the status and perf.csv row(s) of the outcome. */
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+import type { SystemInfo } from '../gpu/types.ts';
+import type { AdditionalContext } from '../context/schema.ts';
+import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
+import { parseIndexRanges } from '../context/ranges.ts';
+import { skipArchName } from '../gpu/env.ts';
+import { hostRunLogName, runLogName } from '../images/naming.ts';
+import { credentialBuildArgs, redact, type Credentials } from '../registry/credentials.ts';
+import type { BuiltImage } from '../manifest/manifest.ts';
+import type { PerfRow } from '../perf/perf-csv.ts';
+import { scanLogFile } from '../perf/log-scan.ts';
+import { resolveLogScanConfig } from '../perf/error-scan.ts';
+import { collectMetricsFromEnv, decideStatus } from '../perf/status.ts';
+import { checkMultipleResults, readMultipleResults } from '../perf/multiple.ts';
+import type { Executor, ModelRunOutcome, ModelRunSpec } from './executor.ts';
+import { contextMounts, modelEnvironment, scriptPlan, type ToolDefinition } from './model-env.ts';
+import { prepareData, type DataConfig, type PreparedData } from './data.ts';
+import { resolveRunTimeout } from './timeout.ts';
+import { imageToRun } from './image-source.ts';
+
+/** What one model's run needs of the run phase's options. */
+export interface RunModelOptions {
+  hubDir: string;
+  /** The effective context: manifest context with runtime context merged over it, validated. */
+  context: AdditionalContext;
+  executor: Executor;
+  system: SystemInfo;
+  credentials: Credentials;
+  /** perf.csv path. */
+  output: string;
+  /** Resolved CLI timeout (cliTimeout()). */
+  timeout: number | null;
+  keepAlive?: boolean;
+  keepModelDir?: boolean;
+  skipModelRun?: boolean;
+  /** Receives model output as it arrives (secrets already masked): --live-output. */
+  onModelOutput?: (text: string) => void;
+  disableSkipGpuArch?: boolean;
+  dataConfig?: DataConfig;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** One model's outcome and the perf.csv row(s) it produced. */
+export interface ModelResult {
+  model: string;
+  image: string;
+  status: 'SUCCESS' | 'FAILURE' | 'SKIPPED';
+  reason: string;
+  performance: string;
+  metric: string;
+  durationSeconds: number;
+  rows: PerfRow[];
+}
+
+/** What every model of one run shares. */
+export interface RunShared {
+  secrets: string[];
+  dataCounter: { next: number };
+  toolDefinitions: Record<string, ToolDefinition> | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Close a model's run with one row: its status and reason go into the row too. */
+function finish(row: PerfRow, model: string, image: string, status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult {
+  Object.assign(row, { status, reason });
+  return { model, image, status, reason, performance: '', metric: '', durationSeconds: 0, rows: [row], ...extra };
+}
+
+export async function runModel(
+  image: string,
+  built: BuiltImage,
+  model: Record<string, unknown> & { name: string },
+  row: PerfRow,
+  options: RunModelOptions,
+  shared: RunShared,
+): Promise<ModelResult> {
+  const { system, context, logger } = options;
+  const result = (status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult =>
+    finish(row, model.name, image, status, reason, extra);
+
+  // skip_gpu_arch: madengine writes a SKIPPED row.
+  const arch = skipArchName(system.gpuArchitecture);
+  const skipList = String(model.skip_gpu_arch ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  if (!options.disableSkipGpuArch && arch && skipList.includes(arch)) {
+    logger.info(`Skipping model ${model.name} as it is not supported on ${arch} architecture.`);
+    return result('SKIPPED', `Model not supported on ${arch} architecture`);
+  }
+
+  // Images are built for a vendor; a machine without GPUs runs any of them (CPU-only models).
+  if (built.gpu_vendor && system.gpuVendor !== 'NONE' && built.gpu_vendor !== system.gpuVendor) {
+    return result('FAILURE', `image ${image} is built for ${built.gpu_vendor} GPUs but this machine has ${system.gpuVendor} GPUs`);
+  }
+
+  const gpu = resolveGpuCount(model, context, system);
+  row.gpus_per_node = String(gpu.count);
+  row.n_gpus = String(gpu.count * Number(row.nnodes || '1'));
+  if (gpu.requested !== 0 && system.gpuCount === 0) {
+    return result('FAILURE', `model needs ${gpu.requested === -1 ? 'all GPUs (n_gpus -1)' : `${gpu.requested} GPU(s)`} but no GPU was detected on ${row.machine_name}`);
+  }
+  const dockerGpus = context.docker_gpus ? parseIndexRanges(context.docker_gpus, 'docker_gpus') : undefined;
+  const devices = gpu.requested === 0 ? [] : selectGpus(dockerGpus, gpu.requested, system);
+
+  const data = options.dataConfig && typeof model.data === 'string' && model.data
+    ? await prepareData(model.data, options.dataConfig, { hubDir: options.hubDir, executor: options.executor.kind, logger, counter: shared.dataCounter })
+    : undefined;
+  if (data) Object.assign(row, { dataname: data.dataname, data_provider_type: data.provider });
+
+  const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared);
+  const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
+
+  if (spec.dockerRunOptions && options.executor.kind === 'host') logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
+  logger.info(`running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`);
+  const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
+  row.test_duration = outcome.durationSeconds.toFixed(2);
+  if (outcome.imageId) row.image_digest = outcome.imageId;
+  return judgeOutcome(image, model, row, spec, outcome, options, shared.env);
+}
+
+/** What the executor gets for one model: image, script, environment, mounts, GPUs, scripts around it, limits, log file. */
+async function modelRunSpec(
+  image: string,
+  built: BuiltImage,
+  model: Record<string, unknown> & { name: string },
+  runId: string,
+  devices: number[],
+  data: PreparedData | undefined,
+  options: RunModelOptions,
+  shared: RunShared,
+): Promise<ModelRunSpec> {
+  const { system, context } = options;
+  const credName = typeof model.cred === 'string' ? model.cred : '';
+  const scripts = scriptPlan(context, shared.toolDefinitions);
+  return {
+    runId,
+    modelName: model.name,
+    ...(options.executor.kind === 'docker' ? await imageToRun(image, built, options.credentials, shared.env) : {}),
+    hubDir: options.hubDir,
+    script: String(model.scripts ?? ''),
+    args: context.model_args ?? String(model.args ?? ''),
+    env: {
+      ...modelEnvironment({
+        modelName: model.name,
+        model,
+        context,
+        system,
+        gpuCount: devices.length,
+        credentialEnv: credName ? credentialBuildArgs(credName, options.credentials, model.name) : {},
+        dataEnv: data?.env ?? {},
+        hostEnv: shared.env,
+      }),
+      ...scripts.env,
+    },
+    mounts: [...contextMounts(context), ...(data?.mounts ?? [])],
+    gpus: { vendor: system.gpuVendor, devices, renderMinors: devices.map((d) => system.renderDevices[d] ?? -1) },
+    ...(typeof model.additional_docker_run_options === 'string' && model.additional_docker_run_options.trim() ? { dockerRunOptions: model.additional_docker_run_options } : {}),
+    ...(context.docker_cpus ? { cpuset: context.docker_cpus.replaceAll(' ', '') } : {}),
+    preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
+    postScripts: scripts.post,
+    encapsulate: scripts.encapsulate,
+    timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout),
+    keepAlive: options.keepAlive ?? false,
+    keepModelDir: options.keepModelDir ?? false,
+    skipModelRun: options.skipModelRun ?? false,
+    outputDir: path.dirname(path.resolve(options.output)),
+    logFile: path.join(path.dirname(path.resolve(options.output)), options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
+    ...(options.onModelOutput ? { onOutput: (chunk: Buffer) => options.onModelOutput!(redact(chunk.toString(), shared.secrets)) } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/** The status of a finished run (reference §3.8): executor failures, the log scan, multiple_results rows. */
+async function judgeOutcome(
+  image: string,
+  model: Record<string, unknown> & { name: string },
+  row: PerfRow,
+  spec: ModelRunSpec,
+  outcome: ModelRunOutcome,
+  options: Pick<RunModelOptions, 'context' | 'skipModelRun'>,
+  env: NodeJS.ProcessEnv,
+): Promise<ModelResult> {
+  const base = { durationSeconds: outcome.durationSeconds };
+  const result = (status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult =>
+    finish(row, model.name, image, status, reason, extra);
+
+  if (options.skipModelRun) return result('SKIPPED', 'model run skipped (--skip-model-run)', base);
+  if (outcome.error) return result('FAILURE', outcome.error, base);
+  if (outcome.cancelled) return result('FAILURE', 'cancelled', base);
+  if (outcome.timedOut) return result('FAILURE', `timed out after ${spec.timeoutSeconds} s`, base);
+
+  const scan = await scanLogFile(spec.logFile, resolveLogScanConfig(model, options.context));
+  const multiple = String(model.multiple_results ?? '');
+  // The executor copied the results CSV into the output dir; madengine looks in cwd, then the model dir.
+  const check = multiple ? await checkMultipleResults(multiple, { cwd: spec.outputDir, modelDir: outcome.modelDir }) : undefined;
+  const decision = decideStatus({
+    ...(outcome.exitCode !== 0 ? { failure: `model script exited with status ${outcome.exitCode}` } : {}),
+    scan,
+    ...(check ? { multipleResults: check } : {}),
+    collectMetrics: collectMetricsFromEnv(env),
+  });
+  Object.assign(row, { performance: scan.performance ?? '', metric: scan.metric ?? '' });
+  if (decision.status !== 'SUCCESS' || !check?.path) {
+    return result(decision.status, decision.reason, { ...base, performance: scan.performance ?? '', metric: scan.metric ?? '' });
+  }
+  // multiple_results: one row per CSV row, named <model>_<row model>.
+  const rows = await readMultipleResults(check.path, model.name, { ...row, status: 'SUCCESS', reason: '' });
+  const ok = rows.every((r) => r.status === 'SUCCESS');
+  return {
+    model: model.name,
+    image,
+    status: ok ? 'SUCCESS' : 'FAILURE',
+    reason: ok ? '' : 'some multiple_results rows have no performance',
+    performance: `${rows.length} rows`,
+    metric: '',
+    durationSeconds: outcome.durationSeconds,
+    rows,
+  };
+}
