@@ -7,8 +7,6 @@ import { parseIndexRanges } from '../context/ranges.ts';
 import { isPlainObject } from '../context/parse.ts';
 import type { SystemInfo } from './types.ts';
 
-export { GPU_COUNT_ALIASES };
-
 export interface GpuCountResolution {
   /** The value as configured; -1 means "all GPUs". */
   requested: number;

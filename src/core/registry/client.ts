@@ -11,9 +11,6 @@ import type { Credentials, RegistryLogin } from './credentials.ts';
 import { DOCKER_HUB_API_HOST, formatImageReference, isDockerHub, parseImageReference } from './reference.ts';
 import type { ImageReference } from './reference.ts';
 
-export { formatImageReference, parseImageReference } from './reference.ts';
-export type { ImageReference } from './reference.ts';
-
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
