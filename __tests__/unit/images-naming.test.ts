@@ -131,6 +131,13 @@ describe('registryImageName (§2.5)', () => {
     assert.equal(registryImageName('Docker.IO', 'ci-x', dockerhub), 'myorg/ci:ci-x');
   });
 
+  it('names the image the same way under every name of Docker Hub', () => {
+    for (const registry of ['docker.io', 'dockerhub', 'index.docker.io', 'registry-1.docker.io', 'Index.Docker.IO', 'https://index.docker.io/v1/']) {
+      assert.equal(registryImageName(registry, 'ci-x', dockerhub), 'myorg/ci:ci-x', registry);
+      assert.equal(registryImageName(registry, 'ci-x'), 'ci-x', registry);
+    }
+  });
+
   it('keeps the local name on docker hub without a repository', () => {
     assert.equal(registryImageName('dockerhub', 'ci-dummy_dummy.ubuntu.amd'), 'ci-dummy_dummy.ubuntu.amd');
     assert.equal(registryImageName('docker.io', 'ci-x', { dockerhub: { username: 'u' } }), 'ci-x');
