@@ -12,6 +12,7 @@ import { selectModels } from '../hub/tags.ts';
 import { imageName } from '../images/naming.ts';
 import { findDockerfiles, selectionContext } from '../images/select.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY } from '../registry/docker-hub.ts';
 
 const entrySchema = z.looseObject({
   model_name: z.string().min(1),
@@ -82,7 +83,7 @@ export async function applyBatchEntries(
       build_command: `# Skipped build for ${selected.model.name} (build_new=false)`,
       log_file: `${selected.model.name.replaceAll('/', '_')}.build.skipped.log`,
       registry_image: registryImage,
-      registry: registry ?? 'dockerhub',
+      registry: registry ?? DOCKER_HUB_CREDENTIAL_KEY,
       reused: true,
     };
     result.built_models[image] = { ...selected.model };

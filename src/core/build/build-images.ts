@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
 import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
+import { DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from '../registry/docker-hub.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
 import type { ImageEngine, RegistryAuth } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
@@ -267,8 +268,7 @@ async function registryAuth(options: BuildImagesOptions): Promise<{ auth?: Regis
     return { error: errorMessage(error) };
   }
   if (!login) return {};
-  const lower = options.registry.toLowerCase();
-  const serveraddress = lower === 'docker.io' || lower === 'dockerhub' ? 'https://index.docker.io/v1/' : options.registry;
+  const serveraddress = isDockerHub(options.registry) ? DOCKER_HUB_SERVER_ADDRESS : options.registry;
   const auth = { username: login.username, password: login.password, serveraddress };
   try {
     await options.engine.login(auth);

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Credentials } from '../registry/credentials.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from '../registry/docker-hub.ts';
 
 /** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream). */
 function dockerfileStem(dockerfilePath: string): string {
@@ -87,14 +88,14 @@ function repositoryOf(credentials: Credentials | undefined, key: string): string
 /**
  * Reference an image is pushed as (madengine's _determine_registry_image_name):
  * - no registry: the local image name;
- * - docker.io / dockerhub (any case): "<dockerhub.repository>:<image>", or the image alone without a repository;
+ * - Docker Hub under any of its names (docker.io, dockerhub, index.docker.io, ...; any case): "<dockerhub.repository>:<image>",
+ *   or the image alone without a repository;
  * - any other registry R: "R/<R.repository>:<image>", or "R/<image>" without a repository.
  */
 export function registryImageName(registry: string | undefined, image: string, credentials?: Credentials): string {
   if (!registry) return image;
-  const lower = registry.toLowerCase();
-  if (lower === 'docker.io' || lower === 'dockerhub') {
-    const repository = repositoryOf(credentials, 'dockerhub');
+  if (isDockerHub(registry)) {
+    const repository = repositoryOf(credentials, DOCKER_HUB_CREDENTIAL_KEY);
     return repository === undefined ? image : `${repository}:${image}`;
   }
   const repository = repositoryOf(credentials, registry);

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { MadError } from '../errors.ts';
 import { registryCredentialKey, registryLogin } from './credentials.ts';
 import type { Credentials, RegistryLogin } from './credentials.ts';
-import { DOCKER_HUB_API_HOST, formatImageReference, isDockerHub, parseImageReference } from './reference.ts';
+import { DOCKER_HUB_API_HOST, isDockerHub } from './docker-hub.ts';
+import { formatImageReference, parseImageReference } from './reference.ts';
 import type { ImageReference } from './reference.ts';
 
 export const MEDIA_TYPES = {

@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
 import { isPlainObject } from '../context/parse.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from './docker-hub.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -22,8 +23,6 @@ export interface RegistryLogin {
 }
 
 export const CREDENTIAL_FILE = 'credential.json';
-const DOCKERHUB_KEY = 'dockerhub';
-const DOCKERHUB_ALIASES = new Set(['docker.io', 'dockerhub', 'index.docker.io', 'registry-1.docker.io']);
 
 /**
  * Reads `<hubDir>/credential.json` (absent = no credentials), then lets MAD_DOCKERHUB_USER and
@@ -89,15 +88,15 @@ function applyDockerhubEnv(credentials: Credentials, env: NodeJS.ProcessEnv): Cr
     throw new ConfigError(`${present} is set but ${missing} is not: set both to log in to Docker Hub, or neither`);
   }
   // The environment wins for what it sets; other keys of the file's entry (e.g. repository) stay.
-  const dockerhub: CredentialEntry = { ...credentials[DOCKERHUB_KEY], username: user, password };
+  const dockerhub: CredentialEntry = { ...credentials[DOCKER_HUB_CREDENTIAL_KEY], username: user, password };
   if (repository) dockerhub.repository = repository;
-  return { ...credentials, [DOCKERHUB_KEY]: dockerhub };
+  return { ...credentials, [DOCKER_HUB_CREDENTIAL_KEY]: dockerhub };
 }
 
 /** The credential.json key holding a registry's login: Docker Hub's names map to `dockerhub`, others are verbatim. */
 export function registryCredentialKey(registry: string): string {
-  const normalized = registry.trim().toLowerCase();
-  return normalized === '' || DOCKERHUB_ALIASES.has(normalized) ? DOCKERHUB_KEY : registry.trim();
+  const trimmed = registry.trim();
+  return trimmed === '' || isDockerHub(trimmed) ? DOCKER_HUB_CREDENTIAL_KEY : trimmed;
 }
 
 /**

@@ -16,6 +16,7 @@ import { skipArchName } from '../gpu/env.ts';
 import { hostRunLogName, runLogName } from '../images/naming.ts';
 import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
 import { parseImageReference } from '../registry/reference.ts';
+import { DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from '../registry/docker-hub.ts';
 import { dockerConfigLogin } from '../registry/docker-config.ts';
 import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import { appendPerfRows, type PerfRow } from '../perf/perf-csv.ts';
@@ -275,7 +276,7 @@ async function imageToRun(key: string, built: BuiltImage, credentials: Credentia
       login = undefined;
     }
     login ??= await dockerConfigLogin(registry, env);
-    return login ? { ...login, serveraddress: registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry } : undefined;
+    return login ? { ...login, serveraddress: isDockerHub(registry) ? DOCKER_HUB_SERVER_ADDRESS : registry } : undefined;
   };
   if (built.registry_image) {
     const credentials = await auth(built.registry_image);

@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import { BuildError, errorMessage } from '../../core/errors.ts';
 import { packBuildContext, type BuildContext } from './build-context.ts';
+import { isDockerHub } from '../../core/registry/docker-hub.ts';
 
 export interface RegistryAuth {
   username: string;
@@ -176,7 +177,12 @@ export async function shouldPull(docker: Docker, dockerfileText: string, buildAr
   return false;
 }
 
-/** "docker.io/library/ubuntu" and "ubuntu" name the same repository. */
+/**
+ * "docker.io/library/ubuntu" and "ubuntu" name the same repository: a Docker Hub host in front is dropped
+ * (only a host: "dockerhub/x" is the user dockerhub's repository x).
+ */
 function canonicalRepository(name: string): string {
-  return name.replace(/^(docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
+  const host = name.slice(0, Math.max(0, name.indexOf('/')));
+  const repository = host.includes('.') && isDockerHub(host) ? name.slice(host.length + 1) : name;
+  return repository.replace(/^library\//, '');
 }
