@@ -10,10 +10,9 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
-import { DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from '../registry/docker-hub.ts';
+import { credentialBuildArgs, redact, registryAuthFor, registryLogin, secretValues, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
-import type { ImageEngine, RegistryAuth } from './engine.ts';
+import type { ImageEngine } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
 
 export const BUILD_HASH_LABEL = 'org.madengine.build-hash';
@@ -268,8 +267,7 @@ async function registryAuth(options: BuildImagesOptions): Promise<{ auth?: Regis
     return { error: errorMessage(error) };
   }
   if (!login) return {};
-  const serveraddress = isDockerHub(options.registry) ? DOCKER_HUB_SERVER_ADDRESS : options.registry;
-  const auth = { username: login.username, password: login.password, serveraddress };
+  const auth = registryAuthFor(options.registry, login);
   try {
     await options.engine.login(auth);
     options.logger.info(`logged in to ${options.registry} as ${login.username}`);

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
 import { isPlainObject } from '../context/parse.ts';
-import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from './docker-hub.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY, DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from './docker-hub.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -20,6 +20,11 @@ export type Credentials = Record<string, CredentialEntry>;
 export interface RegistryLogin {
   username: string;
   password: string;
+}
+
+/** A login as the Engine API takes it (pull, push, checkAuth): with the server it is for. */
+export interface RegistryAuth extends RegistryLogin {
+  serveraddress: string;
 }
 
 export const CREDENTIAL_FILE = 'credential.json';
@@ -114,6 +119,11 @@ export function registryLogin(registry: string, credentials: Credentials): Regis
     );
   }
   return { username: entry.username!, password: entry.password! };
+}
+
+/** The Engine API auth for `login` on `registry`; Docker Hub's logins are for its legacy server address. */
+export function registryAuthFor(registry: string, login: RegistryLogin): RegistryAuth {
+  return { username: login.username, password: login.password, serveraddress: isDockerHub(registry) ? DOCKER_HUB_SERVER_ADDRESS : registry };
 }
 
 /**

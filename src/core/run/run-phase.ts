@@ -14,9 +14,8 @@ import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { skipArchName } from '../gpu/env.ts';
 import { hostRunLogName, runLogName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
+import { credentialBuildArgs, redact, registryAuthFor, registryLogin, secretValues, type Credentials } from '../registry/credentials.ts';
 import { parseImageReference } from '../registry/reference.ts';
-import { DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from '../registry/docker-hub.ts';
 import { dockerConfigLogin } from '../registry/docker-config.ts';
 import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import { appendPerfRows, type PerfRow } from '../perf/perf-csv.ts';
@@ -276,7 +275,7 @@ async function imageToRun(key: string, built: BuiltImage, credentials: Credentia
       login = undefined;
     }
     login ??= await dockerConfigLogin(registry, env);
-    return login ? { ...login, serveraddress: isDockerHub(registry) ? DOCKER_HUB_SERVER_ADDRESS : registry } : undefined;
+    return login ? registryAuthFor(registry, login) : undefined;
   };
   if (built.registry_image) {
     const credentials = await auth(built.registry_image);

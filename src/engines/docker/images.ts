@@ -7,13 +7,8 @@
 import type Docker from 'dockerode';
 import { BuildError, errorMessage } from '../../core/errors.ts';
 import { packBuildContext, type BuildContext } from './build-context.ts';
+import type { RegistryAuth } from '../../core/registry/credentials.ts';
 import { isDockerHub } from '../../core/registry/docker-hub.ts';
-
-export interface RegistryAuth {
-  username: string;
-  password: string;
-  serveraddress: string;
-}
 
 export interface BuildRequest {
   tag: string;
