@@ -9,6 +9,7 @@ import type { GpuVendor } from './images/dockerfile.ts';
 import { ConfigError } from './errors.ts';
 import type { DiscoveredModel, Model } from './hub/model.ts';
 import { describeIssue, normaliseModel } from './hub/normalise.ts';
+import { dockerfileStem } from './images/naming.ts';
 import { didYouMean } from './util/suggest.ts';
 
 /** GitHub's hard limit of jobs per matrix. */
@@ -299,10 +300,6 @@ function entryOf(members: readonly MatrixModel[], runsOn: ReadonlyMap<string, re
     n_gpus: mostGpus(members.map((model) => model.nGpus)),
     'runs-on': [...runsOn.get(first.name)!],
   };
-}
-
-function dockerfileStem(dockerfile: string): string {
-  return dockerfile.slice(dockerfile.lastIndexOf('/') + 1).replaceAll('.Dockerfile', '');
 }
 
 function gpuText(nGpus: string): string {

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { Credentials } from '../registry/credentials.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from '../registry/docker-hub.ts';
 
-/** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream). */
-function dockerfileStem(dockerfilePath: string): string {
+/** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream; / and \ both separate directories). */
+export function dockerfileStem(dockerfilePath: string): string {
   return path.posix.basename(dockerfilePath.replaceAll('\\', '/')).replaceAll('.Dockerfile', '');
 }
 
