@@ -10,6 +10,7 @@ import { ConfigError } from './errors.ts';
 import type { DiscoveredModel, Model } from './hub/model.ts';
 import { describeIssue, normaliseModel } from './hub/normalise.ts';
 import { dockerfileStem } from './images/naming.ts';
+import { describeValue } from './util/describe.ts';
 import { didYouMean } from './util/suggest.ts';
 
 /** GitHub's hard limit of jobs per matrix. */
@@ -18,6 +19,8 @@ export const MAX_MATRIX_JOBS = 256;
 export const MAX_MATRIX_BYTES = 900_000;
 /** Job names longer than this are cut: GitHub shows them in narrow lists. */
 const MAX_NAME_LENGTH = 100;
+/** The inputs are JSON: bad values are described in its words ("an array"). */
+const JSON_WORDS = { array: 'an array' } as const;
 
 export type GroupBy = 'image' | 'model';
 
@@ -72,13 +75,13 @@ export interface MatrixResult {
 /** discover's `models` output (a JSON array of model records) -> models, deduplicated by name. */
 export function parseModelRecords(value: unknown, source: string): Model[] {
   if (!Array.isArray(value)) {
-    throw new ConfigError(`${source}: expected a JSON array of model records (the 'models' output of discover), found ${kindOf(value)}`);
+    throw new ConfigError(`${source}: expected a JSON array of model records (the 'models' output of discover), found ${describeValue(value, JSON_WORDS)}`);
   }
   const models: Model[] = [];
   const seen = new Set<string>();
   value.forEach((raw, index) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new ConfigError(`${source}: item ${index} must be a model record (an object with at least 'name'), found ${kindOf(raw)}`);
+      throw new ConfigError(`${source}: item ${index} must be a model record (an object with at least 'name'), found ${describeValue(raw, JSON_WORDS)}`);
     }
     const outcome = normaliseModel(raw);
     if (!outcome.success) {
@@ -115,7 +118,7 @@ const KEY_FORMS = "'<VENDOR>:<n_gpus>' (e.g. 'AMD:8'), '<VENDOR>' (AMD or NVIDIA
 /** The `runner-labels` mapping: every key in one of the documented forms, every value a label or a list of labels. */
 export function parseRunnerLabels(value: unknown, source: string): RunnerLabels {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${kindOf(value)}`);
+    throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${describeValue(value, JSON_WORDS)}`);
   }
   const labels = new Map<string, readonly string[]>();
   const given = new Map<string, string>();
@@ -148,7 +151,7 @@ function normaliseLabelKey(key: string): string | undefined {
 function labelList(raw: unknown, where: string): string[] {
   const list = typeof raw === 'string' ? [raw] : raw;
   if (!Array.isArray(list) || list.length === 0 || !list.every((label) => typeof label === 'string' && label.trim() !== '')) {
-    throw new ConfigError(`${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${kindOf(raw)}`);
+    throw new ConfigError(`${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${describeValue(raw, JSON_WORDS)}`);
   }
   return list.map((label: string) => label.trim());
 }
@@ -444,12 +447,4 @@ function merge(members: readonly MatrixEntry[], index: number, of: number): Matr
     n_gpus: mostGpus(members.map((entry) => entry.n_gpus)),
     'runs-on': first['runs-on'],
   };
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
-  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }

@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
 import { lineColumnAt } from '../util/json-file.ts';
+import { describeValue } from '../util/describe.ts';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -32,18 +33,11 @@ export function parseContextText(text: string, source: string, options: { file?:
   }
   if (!isPlainObject(value)) {
     throw new ConfigError(
-      `${source}: expected an object like {"gpu_vendor": "AMD", "guest_os": "UBUNTU"}, got ${describeKind(value)}`,
+      `${source}: expected an object like {"gpu_vendor": "AMD", "guest_os": "UBUNTU"}, got ${describeValue(value, { article: true })}`,
       options.file === undefined ? {} : { file: options.file },
     );
   }
   return value;
-}
-
-export function describeKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `a string ${JSON.stringify(value)}`;
-  return `a ${typeof value} (${String(value)})`;
 }
 
 /** 1-based line and column of a 0-based character offset (one implementation for the project). */

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { shortJson } from '../util/describe.ts';
 import { didYouMean, editDistance } from '../util/suggest.ts';
 import { isPlainObject } from './parse.ts';
 import { type AdditionalContext, KNOWN_CONTEXT_KEYS, additionalContextSchema } from './schema.ts';
@@ -13,6 +14,9 @@ export interface ValidatedContext {
   /** Non-fatal findings, e.g. an unknown top-level key one typo away from a known one. */
   warnings: string[];
 }
+
+/** How much of a bad value a message shows. */
+const SHOWN_LENGTH = 80;
 
 /** Names the origin of a top-level key in messages (the merged context may come from a file and a string). */
 export type SourceOf = (topLevelKey: string) => string;
@@ -54,7 +58,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sourceOf: SourceOf
     return [`${where}: got key ${JSON.stringify(String(key))}, expected ${expected}`];
   }
   const value = valueAt(raw, path);
-  const got = value === undefined ? 'nothing' : showValue(value);
+  const got = value === undefined ? 'nothing' : shortJson(value, SHOWN_LENGTH);
   return [`${where}: got ${got}, expected ${issue.message}`];
 }
 
@@ -79,11 +83,6 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     else return undefined;
   }
   return current;
-}
-
-function showValue(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
 /**
@@ -141,7 +140,7 @@ function conflicts(raw: Record<string, unknown>, sourceOf: SourceOf): string[] {
   const clashing = present.filter((key) => (key === 'slurm' ? target !== 'slurm' : target !== 'k8s'));
   if (clashing.length > 0) {
     problems.push(
-      `${sourceOf('deploy')}: deploy: got ${showValue(raw.deploy)}, expected a target matching the ${clashing.join(' and ')} ` +
+      `${sourceOf('deploy')}: deploy: got ${shortJson(raw.deploy, SHOWN_LENGTH)}, expected a target matching the ${clashing.join(' and ')} ` +
         `section given (remove 'deploy' or the section)`,
     );
   }
@@ -184,7 +183,7 @@ function unknownKeyWarnings(raw: Record<string, unknown>, sourceOf: SourceOf): s
       }
     } else {
       warnings.push(
-        `${sourceOf(key)}: ${key}: not a known option and its value is ${showValue(value)}, not a string; ` +
+        `${sourceOf(key)}: ${key}: not a known option and its value is ${shortJson(value, SHOWN_LENGTH)}, not a string; ` +
           `it only takes part in Dockerfile CONTEXT matching${suggestion}`,
       );
     }

@@ -8,6 +8,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
+import { describeValue } from '../util/describe.ts';
 import { parseJsonText } from '../util/json-file.ts';
 import { describeIssue, normaliseModel } from './normalise.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from './model.ts';
@@ -175,7 +176,7 @@ function catalogueModels(
   dir?: string,
 ): DiscoveredModel[] {
   if (!Array.isArray(raw)) {
-    throw new DiscoveryError(`${display(file)}: expected a JSON list of model objects, found ${describeType(raw)}`, {
+    throw new DiscoveryError(`${display(file)}: expected a JSON list of model objects, found ${describeValue(raw)}`, {
       file: display(file),
     });
   }
@@ -184,7 +185,7 @@ function catalogueModels(
   raw.forEach((entry: unknown, index) => {
     const where = `${display(file)}[${index}]${entryName(entry)}`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      problems.push(`${where}: expected a model object, found ${describeType(entry)}`);
+      problems.push(`${where}: expected a model object, found ${describeValue(entry)}`);
       return;
     }
     if (kind === 'static') {
@@ -250,12 +251,6 @@ function entryName(entry: unknown): string {
     return ` ('${entry.name}')`;
   }
   return '';
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 async function isDirectory(target: string): Promise<boolean> {

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { modelSchema } from './model.ts';
 import type { Model } from './model.ts';
+import { describeValue } from '../util/describe.ts';
 
 type Outcome = { success: true; data: Model } | { success: false; issues: z.core.$ZodIssue[] };
 
@@ -91,16 +92,5 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   );
   if (value === undefined) return `key '${key}' is required`;
   const expected = EXPECTED[key] ?? (key in FIELDS ? 'a string' : undefined);
-  return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value)}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list ${truncate(JSON.stringify(value))}`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${truncate(JSON.stringify(value) ?? String(value))}`;
-}
-
-function truncate(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value, { listItems: true })}`;
 }

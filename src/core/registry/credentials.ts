@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { describeValue } from '../util/describe.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
 import { isPlainObject } from '../context/parse.ts';
@@ -28,6 +29,8 @@ export interface RegistryAuth extends RegistryLogin {
 }
 
 export const CREDENTIAL_FILE = 'credential.json';
+/** How a bad value is described in messages: its kind, never the value itself, which may be a secret. */
+const KIND_ONLY = { hideValue: true, article: true, array: 'an array' } as const;
 
 /**
  * Reads `<hubDir>/credential.json` (absent = no credentials), then lets MAD_DOCKERHUB_USER and
@@ -52,7 +55,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
   const data = parseJsonText(text, file, ConfigError);
   if (!isPlainObject(data)) {
     throw new ConfigError(
-      `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describe(data)}`,
+      `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describeValue(data, KIND_ONLY)}`,
       { file, line: 1, column: 1 },
     );
   }
@@ -62,7 +65,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
     const at = where.line === undefined ? '' : `:${where.line}:${where.column}`;
     if (!isPlainObject(entry)) {
       throw new ConfigError(
-        `${file}${at}: entry '${name}' must be an object like {"username": "...", "password": "..."}, got ${describe(entry)}`,
+        `${file}${at}: entry '${name}' must be an object like {"username": "...", "password": "..."}, got ${describeValue(entry, KIND_ONLY)}`,
         { file, ...where },
       );
     }
@@ -72,7 +75,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
       else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
       else {
         throw new ConfigError(
-          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describe(value)}`,
+          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describeValue(value, KIND_ONLY)}`,
           { file, ...where },
         );
       }
@@ -163,13 +166,6 @@ export function redact(text: string, secrets: Iterable<string>, mask = '***'): s
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** Type of a value for messages; never the value itself, which may be a secret. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
 
 /** Offset of a JSON.parse error: V8 says "at position N" (Node 20-24), or "Unexpected end of JSON input". */
 /** Where a top-level key appears (first `"key":`), for pointing at an entry; best effort. */
