@@ -12,6 +12,7 @@ import { describeIssue, normaliseModel } from './hub/normalise.ts';
 import { dockerfileStem } from './images/naming.ts';
 import { describeValue } from './util/describe.ts';
 import { didYouMean } from './util/suggest.ts';
+import { isPlainObject } from './util/object.ts';
 
 /** GitHub's hard limit of jobs per matrix. */
 export const MAX_MATRIX_JOBS = 256;
@@ -80,7 +81,7 @@ export function parseModelRecords(value: unknown, source: string): Model[] {
   const models: Model[] = [];
   const seen = new Set<string>();
   value.forEach((raw, index) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    if (!isPlainObject(raw)) {
       throw new ConfigError(`${source}: item ${index} must be a model record (an object with at least 'name'), found ${describeValue(raw, JSON_WORDS)}`);
     }
     const outcome = normaliseModel(raw);
@@ -117,7 +118,7 @@ const KEY_FORMS = "'<VENDOR>:<n_gpus>' (e.g. 'AMD:8'), '<VENDOR>' (AMD or NVIDIA
 
 /** The `runner-labels` mapping: every key in one of the documented forms, every value a label or a list of labels. */
 export function parseRunnerLabels(value: unknown, source: string): RunnerLabels {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${describeValue(value, JSON_WORDS)}`);
   }
   const labels = new Map<string, readonly string[]>();

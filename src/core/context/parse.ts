@@ -6,12 +6,7 @@ import { ConfigError } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
 import { lineColumnAt } from '../util/json-file.ts';
 import { describeValue } from '../util/describe.ts';
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
+import { isPlainObject } from '../util/object.ts';
 
 /**
  * Parses `text` into an object; "" / "{}" / whitespace give {}. `source` names where the text came

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { shortJson } from '../util/describe.ts';
 import { didYouMean, editDistance } from '../util/suggest.ts';
-import { isPlainObject } from './parse.ts';
+import { isPlainObject } from '../util/object.ts';
 import { type AdditionalContext, KNOWN_CONTEXT_KEYS, additionalContextSchema } from './schema.ts';
 
 export interface ValidatedContext {

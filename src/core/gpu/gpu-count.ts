@@ -4,7 +4,7 @@
 import { ConfigError, RunError } from '../errors.ts';
 import { GPU_COUNT_ALIASES } from '../context/schema.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
-import { isPlainObject } from '../context/parse.ts';
+import { isPlainObject } from '../util/object.ts';
 import type { SystemInfo } from './types.ts';
 
 export interface GpuCountResolution {
@@ -17,11 +17,10 @@ export interface GpuCountResolution {
 }
 
 type Dict = Record<string, unknown>;
-const isDict = isPlainObject;
 
 /** The first alias present in `section`, as an integer; undefined when none is present. */
 function countIn(section: unknown, where: string): { value: number; source: string } | undefined {
-  if (!isDict(section)) return undefined;
+  if (!isPlainObject(section)) return undefined;
   for (const alias of GPU_COUNT_ALIASES) {
     if (section[alias] === undefined || section[alias] === null) continue;
     return { value: toCount(section[alias], `${where}.${alias}`), source: `${where}.${alias}` };
@@ -43,7 +42,7 @@ function toCount(raw: unknown, where: string): number {
  * the model's own fields, then 1. -1 becomes the system's GPU count.
  */
 export function resolveGpuCount(model: Dict, context: Dict, system: Pick<SystemInfo, 'gpuCount'>): GpuCountResolution {
-  const deployment = isDict(context.deployment_config) ? context.deployment_config : {};
+  const deployment = isPlainObject(context.deployment_config) ? context.deployment_config : {};
   let found: { value: number; source: string } | undefined;
   // Runtime override: each alias is looked up in the context, then deployment_config, before the next alias.
   for (const alias of GPU_COUNT_ALIASES) {

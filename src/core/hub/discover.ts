@@ -15,6 +15,7 @@ import type { DiscoveredModel, Model, ModelOrigin } from './model.ts';
 import { subCataloguePath } from './paths.ts';
 import { runDynamicCatalogues } from './python-shim.ts';
 import type { DynamicResult } from './python-shim.ts';
+import { isPlainObject } from '../util/object.ts';
 
 export interface Catalogue {
   /** Absolute path of the hub root. */
@@ -184,7 +185,7 @@ function catalogueModels(
   const models: DiscoveredModel[] = [];
   raw.forEach((entry: unknown, index) => {
     const where = `${display(file)}[${index}]${entryName(entry)}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    if (!isPlainObject(entry)) {
       problems.push(`${where}: expected a model object, found ${describeValue(entry)}`);
       return;
     }

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { modelSchema } from './model.ts';
 import type { Model } from './model.ts';
 import { describeValue } from '../util/describe.ts';
+import { isPlainObject } from '../util/object.ts';
 
 type Outcome = { success: true; data: Model } | { success: false; issues: z.core.$ZodIssue[] };
 
@@ -52,7 +53,7 @@ const FAST_PATH_USABLE = SHAPE_KEYS.every((key) => key in FIELDS);
 
 /** Normalise one entry like `modelSchema.safeParse(raw)`. */
 export function normaliseModel(raw: unknown): Outcome {
-  if (FAST_PATH_USABLE && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+  if (FAST_PATH_USABLE && isPlainObject(raw)) {
     const input = raw as Record<string, unknown>;
     const output: Record<string, unknown> = {};
     let fast = true;

@@ -4,6 +4,7 @@
  * Pure functions over the text, so they are tested without files.
  */
 import { parsePythonLiteral, PythonLiteralError } from '../util/pyliteral.ts';
+import { isPlainObject } from '../util/object.ts';
 
 const HEADER_MARKER = '# CONTEXT ';
 /** madengine only looks at `head -n5`. */
@@ -65,7 +66,7 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
         start + leading + error.offset + 1,
       );
     }
-    if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    if (!isPlainObject(values)) {
       throw new ContextHeaderError(
         `'# CONTEXT ${text}' must be a dict, e.g. {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
         lineNumber,

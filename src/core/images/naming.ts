@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Credentials } from '../registry/credentials.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from '../registry/docker-hub.ts';
+import { isPlainObject } from '../util/object.ts';
 
 /** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream; / and \ both separate directories). */
 export function dockerfileStem(dockerfilePath: string): string {
@@ -79,7 +80,7 @@ export function containerName(imageRef: string, rank?: string | number): string 
 
 function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {
   const entry = credentials?.[key];
-  if (entry === null || typeof entry !== 'object') return undefined;
+  if (!isPlainObject(entry)) return undefined;
   const repository = (entry as Record<string, unknown>).repository;
   // An empty repository would give ":<image>" / "<registry>/:<image>", which Docker rejects.
   return typeof repository === 'string' && repository !== '' ? repository : undefined;

@@ -13,6 +13,7 @@ import type { GpuVendor } from './dockerfile.ts';
 import { archImageName, buildLogName, imageName } from './naming.ts';
 import { dockerfilePrefix, hubRelative, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
 import type { ListingCache, ScannedDockerfile } from './select.ts';
+import { isPlainObject } from '../util/object.ts';
 
 export interface PlannedImage {
   /** madengine's image name for this model and Dockerfile (with "_<arch>" for target-arch builds). */
@@ -67,7 +68,7 @@ const ARCH_ARG = 'MAD_SYSTEM_GPU_ARCHITECTURE';
 /** docker_build_arg values as strings, the way madengine passes them to `--build-arg`. */
 function contextBuildArgs(context: Readonly<Record<string, unknown>>): Record<string, string> {
   const raw = context.docker_build_arg;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  if (!isPlainObject(raw)) return {};
   const args: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (value === undefined) continue;

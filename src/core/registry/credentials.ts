@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.ts';
 import { describeValue } from '../util/describe.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
-import { isPlainObject } from '../context/parse.ts';
+import { isPlainObject } from '../util/object.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from './docker-hub.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */

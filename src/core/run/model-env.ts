@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import type { SystemInfo } from '../gpu/types.ts';
 import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
+import { isPlainObject } from '../util/object.ts';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -25,7 +26,7 @@ export function checkEnvNames(env: Record<string, string>, where: string): void 
 }
 
 function stringRecord(value: unknown): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  if (!isPlainObject(value)) return {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : String(v);
   return out;
