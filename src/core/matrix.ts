@@ -8,11 +8,12 @@ import { planBuilds } from './images/plan.ts';
 import type { GpuVendor } from './images/dockerfile.ts';
 import { ConfigError } from './errors.ts';
 import type { DiscoveredModel, Model } from './hub/model.ts';
-import { describeIssue, normaliseModel } from './hub/normalise.ts';
+import { MODEL_ISSUE_WORDING, normaliseModel } from './hub/normalise.ts';
 import { dockerfileStem } from './images/naming.ts';
 import { describeValue } from './util/describe.ts';
 import { didYouMean } from './util/suggest.ts';
 import { isPlainObject } from './util/object.ts';
+import { formatIssue } from './util/zod.ts';
 
 /** GitHub's hard limit of jobs per matrix. */
 export const MAX_MATRIX_JOBS = 256;
@@ -87,7 +88,7 @@ export function parseModelRecords(value: unknown, source: string): Model[] {
     const outcome = normaliseModel(raw);
     if (!outcome.success) {
       const name = typeof (raw as { name?: unknown }).name === 'string' ? ` (${(raw as { name: string }).name})` : '';
-      throw new ConfigError(`${source}: item ${index}${name}: ${outcome.issues.map((issue) => describeIssue(issue, raw)).join('; ')}`);
+      throw new ConfigError(`${source}: item ${index}${name}: ${outcome.issues.map((issue) => formatIssue(issue, raw, MODEL_ISSUE_WORDING)).join('; ')}`);
     }
     // discover never repeats a model; a hand-written list might, and one job per name is enough.
     if (seen.has(outcome.data.name)) return;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { dottedPath, formatIssue } from '../util/zod.ts';
 import type { Catalogue } from '../hub/discover.ts';
 import { selectModels } from '../hub/tags.ts';
 import { imageName } from '../images/naming.ts';
@@ -41,7 +42,13 @@ export async function readBatchManifest(file: string): Promise<BatchManifest> {
     if (parsed.success) entries.push(parsed.data);
     else
       problems.push(
-        ...parsed.error.issues.map((issue) => `entry ${index}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : issue.message}`),
+        ...parsed.error.issues.map((issue) =>
+          formatIssue(issue, item, {
+            path: (keys) => `entry ${index}${keys.length ? `.${dottedPath(keys)}` : ''}`,
+            missing: (at) => `${at}: missing`,
+            invalid: (at, _value, { message }) => `${at}: ${message}`,
+          }),
+        ),
       );
   });
   if (problems.length) throw new ConfigError(`${file}: invalid batch manifest: ${problems.join('; ')}`, { file });

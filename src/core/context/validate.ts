@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { shortJson } from '../util/describe.ts';
+import { formatIssue } from '../util/zod.ts';
 import { didYouMean, editDistance } from '../util/suggest.ts';
 import { isPlainObject } from '../util/object.ts';
 import { type AdditionalContext, KNOWN_CONTEXT_KEYS, additionalContextSchema } from './schema.ts';
@@ -57,9 +58,13 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sourceOf: SourceOf
     const expected = issue.issues[0]?.message ?? issue.message;
     return [`${where}: got key ${JSON.stringify(String(key))}, expected ${expected}`];
   }
-  const value = valueAt(raw, path);
-  const got = value === undefined ? 'nothing' : shortJson(value, SHOWN_LENGTH);
-  return [`${where}: got ${got}, expected ${issue.message}`];
+  return [
+    formatIssue(issue, raw, {
+      path: () => where,
+      missing: (at) => `${at}: got nothing, expected ${issue.message}`,
+      invalid: (at, value) => `${at}: got ${shortJson(value, SHOWN_LENGTH)}, expected ${issue.message}`,
+    }),
+  ];
 }
 
 /** a.b[0]["/data"]: dots for plain names, brackets for indices and odd keys. */
@@ -73,16 +78,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     }
   }
   return out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const segment of path) {
-    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
-    else if (isPlainObject(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
-    else return undefined;
-  }
-  return current;
 }
 
 /**

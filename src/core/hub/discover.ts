@@ -10,7 +10,8 @@ import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
 import { describeValue } from '../util/describe.ts';
 import { parseJsonText } from '../util/json-file.ts';
-import { describeIssue, normaliseModel } from './normalise.ts';
+import { formatIssue } from '../util/zod.ts';
+import { MODEL_ISSUE_WORDING, normaliseModel } from './normalise.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from './model.ts';
 import { subCataloguePath } from './paths.ts';
 import { runDynamicCatalogues } from './python-shim.ts';
@@ -197,7 +198,7 @@ function catalogueModels(
     }
     const parsed = normaliseModel(entry);
     if (!parsed.success) {
-      problems.push(...parsed.issues.map((issue) => `${where}: ${describeIssue(issue, entry)}`));
+      problems.push(...parsed.issues.map((issue) => `${where}: ${formatIssue(issue, entry, MODEL_ISSUE_WORDING)}`));
       return;
     }
     const model: Model = parsed.data;

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { modelSchema } from './model.ts';
 import type { Model } from './model.ts';
 import { describeValue } from '../util/describe.ts';
+import type { IssueWording } from '../util/zod.ts';
 import { isPlainObject } from '../util/object.ts';
 
 type Outcome = { success: true; data: Model } | { success: false; issues: z.core.$ZodIssue[] };
@@ -83,15 +84,12 @@ const EXPECTED: Record<string, string> = {
   skip_gpu_arch: 'a comma-separated string or a list of strings',
 };
 
-/** "key 'n_gpus': expected a string or a number (...), found boolean true" for one schema issue. */
-export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const key = issue.path.map(String).join('.');
-  if (key === '') return issue.message;
-  const value = issue.path.reduce<unknown>(
-    (node, segment) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[segment] : undefined),
-    raw,
-  );
-  if (value === undefined) return `key '${key}' is required`;
-  const expected = EXPECTED[key] ?? (key in FIELDS ? 'a string' : undefined);
-  return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value, { listItems: true })}`;
-}
+/** How a model's schema issues read: "key 'n_gpus': expected a string or a number (...), found boolean true". */
+export const MODEL_ISSUE_WORDING: IssueWording = {
+  missing: (key, issue) => (key === '' ? issue.message : `key '${key}' is required`),
+  invalid: (key, value, issue) => {
+    if (key === '') return issue.message;
+    const expected = EXPECTED[key] ?? (key in FIELDS ? 'a string' : undefined);
+    return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value, { listItems: true })}`;
+  },
+};
