@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
-import { lineColumnAt } from '../util/json-file.ts';
+import { findJsonSyntaxError, lineColumnAt } from '../util/json-file.ts';
 import { describeValue } from '../util/describe.ts';
 import { isPlainObject } from '../util/object.ts';
 
@@ -35,16 +35,14 @@ export function parseContextText(text: string, source: string, options: { file?:
   return value;
 }
 
-/** 1-based line and column of a 0-based character offset (one implementation for the project). */
-export { lineColumnAt as lineColumn };
-
 /**
  * Both parsers failed: report the one the author most likely meant. Text without a single quote is
  * JSON (the Python parser would mislead there, e.g. by joining adjacent strings); otherwise the parser
  * that got further into the text wins, a tie going to JSON.
  */
 function syntaxError(text: string, source: string, jsonError: unknown, pythonError: unknown, file: string | undefined): ConfigError {
-  const json = { offset: jsonErrorOffset(text, jsonError), reason: jsonReason(jsonError) };
+  // Where: the project's JSON scanner (V8 often gives no position); why: V8's own words.
+  const json = { offset: findJsonSyntaxError(text)?.offset ?? text.length, reason: jsonReason(jsonError) };
   const python =
     pythonError instanceof PythonLiteralError
       ? { offset: pythonError.offset, reason: pythonError.message.replace(/ at offset \d+$/, '') }
@@ -64,36 +62,4 @@ function jsonReason(error: unknown): string {
     .replace(/\s*(?:in|after) JSON at position \d+.*$/s, '')
     .replace(/, ".*" is not valid JSON$/s, '')
     .replace(/\s*\(line \d+ column \d+\)$/, '');
-}
-
-/**
- * V8 does not always say where JSON broke ("Unexpected token ']', ... is not valid JSON"). A prefix
- * that ends before the fault only fails for being incomplete, so the fault is found by bisection.
- */
-function jsonErrorOffset(text: string, error: unknown): number {
-  const message = error instanceof Error ? error.message : '';
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  if (/Unexpected end of JSON input/.test(message)) return text.length;
-  let low = 0; // longest prefix known to be fine (or merely incomplete)
-  let high = text.length; // shortest prefix known to be broken
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (prefixIsBroken(text.slice(0, middle))) high = middle;
-    else low = middle;
-  }
-  return high - 1;
-}
-
-function prefixIsBroken(prefix: string): boolean {
-  try {
-    JSON.parse(prefix);
-    return false;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : '';
-    if (/Unexpected end of JSON input/.test(message)) return false;
-    const position = /at position (\d+)/.exec(message);
-    // An error exactly at the end of the prefix is only the prefix running out.
-    return !(position && Number(position[1]) >= prefix.length);
-  }
 }

@@ -167,7 +167,6 @@ export function redact(text: string, secrets: Iterable<string>, mask = '***'): s
 
 // ---------------------------------------------------------------- helpers
 
-/** Offset of a JSON.parse error: V8 says "at position N" (Node 20-24), or "Unexpected end of JSON input". */
 /** Where a top-level key appears (first `"key":`), for pointing at an entry; best effort. */
 function locateKey(text: string, key: string): { line?: number; column?: number } {
   const pattern = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:`);
