@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { indexRangeProblem } from './ranges.ts';
+import { ENV_NAME } from '../util/env-name.ts';
 
 /** Python's str() of a scalar: madengine stringifies build args and env values with it, so `true` becomes "True". */
 export function pythonString(value: string | number | boolean): string {
@@ -52,7 +53,6 @@ const nullableScalar = z
   .union([z.string(), z.number(), z.boolean(), z.null()], { error: 'a string, number, boolean or null' })
   .transform((value) => (value === null ? null : pythonString(value)));
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, { error: 'a variable name (letters, digits and _, not starting with a digit)' });
 
 /** {NAME: value} with values stringified like madengine does before `--env NAME=value`. */

@@ -8,8 +8,7 @@ import type { SystemInfo } from '../gpu/types.ts';
 import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
 import { isPlainObject } from '../util/object.ts';
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { ENV_NAME } from '../util/env-name.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
@@ -21,7 +20,7 @@ const FORWARDED_HOST_ENV = [
 
 /** Every name must be a shell/env identifier; the error names where the bad one came from. */
 export function checkEnvNames(env: Record<string, string>, where: string): void {
-  const bad = Object.keys(env).filter((name) => !IDENTIFIER.test(name));
+  const bad = Object.keys(env).filter((name) => !ENV_NAME.test(name));
   if (bad.length) throw new ConfigError(`${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`);
 }
 
