@@ -3,10 +3,10 @@
  * starts: credential.json values (and MAD_DOCKERHUB_*), and MAD_SECRETS* environment values.
  */
 import * as core from '@actions/core';
-import { loadCredentials, secretValues } from '../core/registry/credentials.ts';
+import { loadCredentials, secretEnv, secretValues } from '../core/registry/credentials.ts';
 
 export async function maskHubSecrets(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const values = secretValues(await loadCredentials(hubDir, env));
-  for (const [name, value] of Object.entries(env)) if (name.includes('MAD_SECRETS') && value) values.push(value);
+  for (const value of Object.values(secretEnv(env))) if (value) values.push(value);
   for (const value of values) core.setSecret(value);
 }

@@ -1,12 +1,11 @@
 /** The context-derived parts of build_manifest.json (reference §2.8). */
 import { isPlainObject } from '../util/object.ts';
-
-/** Keys never written to a manifest: their values are secrets read from the environment at run time. */
-const isSecretKey = (key: string): boolean => key.includes('MAD_SECRETS');
+import { isSecretName } from '../registry/credentials.ts';
 
 function withoutSecrets(value: unknown): unknown {
   if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !isSecretKey(key)).map(([key, v]) => [key, withoutSecrets(v)]));
+  // MAD_SECRETS* keys are never written to a manifest: their values are read from the environment at run time.
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !isSecretName(key)).map(([key, v]) => [key, withoutSecrets(v)]));
 }
 
 /**

@@ -148,6 +148,16 @@ export function credentialBuildArgs(credName: string, credentials: Credentials, 
   return args;
 }
 
+/** madengine's rule for secrets in the environment: every variable whose name contains MAD_SECRETS. */
+export function isSecretName(name: string): boolean {
+  return name.includes('MAD_SECRETS');
+}
+
+/** The MAD_SECRETS* variables that are set in `env`: madengine passes them as build args and into every container. */
+export function secretEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => isSecretName(name) && value !== undefined)) as Record<string, string>;
+}
+
 /** Every non-empty credential value, longest first, so callers can mask them (core.setSecret, log redaction). */
 export function secretValues(credentials: Credentials): string[] {
   const values = new Set<string>();

@@ -9,6 +9,7 @@ import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
 import { isPlainObject } from '../util/object.ts';
 import { ENV_NAME } from '../util/env-name.ts';
+import { secretEnv } from '../registry/credentials.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
@@ -78,7 +79,7 @@ export function modelEnvironment(input: ModelEnvInput): Record<string, string> {
   if (input.system.gpuVendor === 'AMD' && input.system.rocmPath) env.ROCM_PATH = input.system.rocmPath;
   for (const name of FORWARDED_HOST_ENV) if (hostEnv[name] !== undefined) env[name] = hostEnv[name]!;
   if (env.MAD_MULTI_NODE_RUNNER === undefined) env.MAD_MULTI_NODE_RUNNER = multiNodeRunner(launcherOf(context, input.model, hostEnv), input.gpuCount);
-  for (const [name, value] of Object.entries(hostEnv)) if (name.includes('MAD_SECRETS') && value !== undefined) env[name] = value;
+  Object.assign(env, secretEnv(hostEnv));
   Object.assign(env, input.credentialEnv, input.dataEnv);
   const fromContext = stringRecord(context.docker_env_vars);
   checkEnvNames(fromContext, 'additional context docker_env_vars');
