@@ -7,7 +7,7 @@
  * precise error messages. A test checks both paths give identical output (values and key order).
  */
 import type { z } from 'zod';
-import { modelSchema } from './model.ts';
+import { MODEL_DEFAULTS, modelSchema } from './model.ts';
 import type { Model } from './model.ts';
 import { describeValue } from '../util/describe.ts';
 import type { IssueWording } from '../util/zod.ts';
@@ -15,38 +15,41 @@ import { isPlainObject } from '../util/object.ts';
 
 type Outcome = { success: true; data: Model } | { success: false; issues: z.core.$ZodIssue[] };
 
-type Field = (value: unknown) => unknown; // returns SLOW when the value needs the full schema
+type Field = (value: unknown) => unknown; // a given value as the schema would output it, or SLOW when it needs the full schema
 const SLOW = Symbol('slow');
 
-const text =
-  (fallback: string): Field =>
-  (value) =>
-    value === undefined ? fallback : typeof value === 'string' ? value : SLOW;
+const text: Field = (value) => (typeof value === 'string' ? value : SLOW);
 
+/** Given values only: an absent key gets MODEL_DEFAULTS (see fieldValue). */
 const FIELDS: Record<string, Field> = {
   name: (value) => (typeof value === 'string' && value !== '' ? value : SLOW),
-  dockerfile: text(''),
-  dockercontext: text(''),
-  scripts: text(''),
-  url: text(''),
-  cred: text(''),
-  owner: text(''),
-  data: text(''),
-  n_gpus: (value) =>
-    value === undefined ? '-1' : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : SLOW,
-  timeout: (value) =>
-    value === undefined ? 7200 : typeof value === 'number' || value === null ? value : SLOW,
-  training_precision: text(''),
+  dockerfile: text,
+  dockercontext: text,
+  scripts: text,
+  url: text,
+  cred: text,
+  owner: text,
+  data: text,
+  n_gpus: (value) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : SLOW),
+  timeout: (value) => (typeof value === 'number' || value === null ? value : SLOW),
+  training_precision: text,
   tags: (value) => {
-    if (value === undefined) return [];
     const list = typeof value === 'string' ? value.split(',') : value;
     if (!Array.isArray(list) || !list.every((tag) => typeof tag === 'string')) return SLOW;
     return (list as string[]).map((tag) => tag.trim()).filter(Boolean);
   },
-  args: text(''),
-  multiple_results: text(''),
-  skip_gpu_arch: text(''),
+  args: text,
+  multiple_results: text,
+  skip_gpu_arch: text,
 };
+
+/** The output for one known key: the given value, or the model default (a key without one, `name`, is required). */
+function fieldValue(key: string, value: unknown): unknown {
+  if (value !== undefined) return FIELDS[key]!(value);
+  if (!Object.hasOwn(MODEL_DEFAULTS, key)) return SLOW;
+  const fallback = MODEL_DEFAULTS[key as keyof typeof MODEL_DEFAULTS];
+  return Array.isArray(fallback) ? [...fallback] : fallback;
+}
 
 const SHAPE_KEYS = Object.keys(modelSchema.shape);
 // Should model.ts gain a field this file does not know, every entry simply takes the schema path.
@@ -59,7 +62,7 @@ export function normaliseModel(raw: unknown): Outcome {
     const output: Record<string, unknown> = {};
     let fast = true;
     for (const key of SHAPE_KEYS) {
-      const value = FIELDS[key]!(input[key]);
+      const value = fieldValue(key, input[key]);
       if (value === SLOW) {
         fast = false;
         break;
