@@ -5,7 +5,6 @@ import {
   buildLogName,
   containerName,
   imageName,
-  normalizeGpuArch,
   registryImageName,
   runLogName,
 } from '../../src/core/images/naming.ts';
@@ -156,28 +155,5 @@ describe('registryImageName (§2.5)', () => {
   it('returns the local name without a registry', () => {
     assert.equal(registryImageName('', 'ci-x', dockerhub), 'ci-x');
     assert.equal(registryImageName(undefined, 'ci-x'), 'ci-x');
-  });
-});
-
-describe('normalizeGpuArch (§2.4)', () => {
-  it('maps MI names to gfx targets, case-insensitively', () => {
-    const vectors: [string, string][] = [
-      ['mi100', 'gfx908'],
-      ['MI200', 'gfx90a'],
-      ['mi210', 'gfx90a'],
-      ['Mi250', 'gfx90a'],
-      ['mi300', 'gfx940'],
-      ['MI300A', 'gfx940'],
-      ['mi300x', 'gfx942'],
-      ['MI300X', 'gfx942'],
-    ];
-    for (const [input, expected] of vectors) assert.equal(normalizeGpuArch(input), expected, input);
-  });
-
-  it('leaves anything else unchanged', () => {
-    assert.equal(normalizeGpuArch('gfx942'), 'gfx942');
-    assert.equal(normalizeGpuArch('gfx90a'), 'gfx90a');
-    assert.equal(normalizeGpuArch('MI355X'), 'MI355X');
-    assert.equal(normalizeGpuArch('NVIDIA H100 80GB HBM3'), 'NVIDIA H100 80GB HBM3');
   });
 });

@@ -102,23 +102,3 @@ export function registryImageName(registry: string | undefined, image: string, c
   const repository = repositoryOf(credentials, registry);
   return repository === undefined ? `${registry}/${image}` : `${registry}/${repository}:${image}`;
 }
-
-/** Marketing names madengine accepts for AMD architectures, mapped to their gfx target. */
-const ARCH_ALIASES: Readonly<Record<string, string>> = {
-  mi100: 'gfx908',
-  'mi-100': 'gfx908',
-  mi200: 'gfx90a',
-  'mi-200': 'gfx90a',
-  mi210: 'gfx90a',
-  mi250: 'gfx90a',
-  mi300: 'gfx940',
-  'mi-300': 'gfx940',
-  mi300a: 'gfx940',
-  mi300x: 'gfx942',
-  'mi-300x': 'gfx942',
-};
-
-/** "MI300X" -> "gfx942" etc. (case-insensitive); any other name is returned unchanged. */
-export function normalizeGpuArch(name: string): string {
-  return ARCH_ALIASES[name.trim().toLowerCase()] ?? name;
-}
