@@ -173,17 +173,6 @@ export async function findDockerfiles(
   return scanned.map((item) => item.candidate);
 }
 
-/** Hub-relative paths of the model's matching Dockerfiles; none is a DiscoveryError that shows the candidates. */
-export async function selectDockerfiles(
-  model: Model,
-  hubDir: string,
-  selection: Readonly<Record<string, unknown>>,
-): Promise<string[]> {
-  const prefix = dockerfilePrefix(model);
-  const scan = await scanDockerfiles(prefix, hubDir, selection);
-  return matchingOrThrow(model, prefix, hubDir, selection, scan).map((item) => item.candidate.path);
-}
-
 /** The matching Dockerfiles of a scan, or the DiscoveryError explaining why there are none. */
 export function matchingOrThrow(
   model: Model,
