@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import { buildPhase } from '../../src/core/build/build-phase.ts';
 import { readBatchManifest } from '../../src/core/build/batch.ts';
 import { ConfigError, ExitCode, MadError } from '../../src/core/errors.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 import { readManifest } from '../../src/core/manifest/manifest.ts';
 import { RegistryClient } from '../../src/core/registry/client.ts';
 import { validateContext } from '../../src/core/context/validate.ts';

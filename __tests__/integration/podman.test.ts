@@ -10,7 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildPhase } from '../../src/core/build/build-phase.ts';
 import { validateContext } from '../../src/core/context/validate.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
 import { dockerImageEngine } from '../../src/engines/docker/image-engine.ts';
 import { infraEnv } from '../helpers/infra.ts';

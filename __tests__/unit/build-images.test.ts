@@ -8,7 +8,7 @@ import { buildImages, BUILD_HASH_LABEL } from '../../src/core/build/build-images
 import type { EngineBuildRequest, ImageEngine } from '../../src/core/build/engine.ts';
 import type { BuildPlan, PlannedBuild } from '../../src/core/images/plan.ts';
 import { modelSchema } from '../../src/core/hub/model.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 
 function fakeEngine(options: { failDockerfile?: string; existingHash?: string } = {}) {
   const builds: EngineBuildRequest[] = [];
