@@ -2,18 +2,14 @@
 import { isPlainObject } from '../util/object.ts';
 import { isSecretName } from '../registry/credentials.ts';
 
-function withoutSecrets(value: unknown): unknown {
-  if (!isPlainObject(value)) return value;
-  // MAD_SECRETS* keys are never written to a manifest: their values are read from the environment at run time.
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !isSecretName(key)).map(([key, v]) => [key, withoutSecrets(v)]));
-}
-
 /**
  * The manifest's `context`: the whole validated additional context (so a run is reproducible from
- * the manifest alone), minus MAD_SECRETS* values, which madengine leaked into the file.
+ * the manifest alone), minus MAD_SECRETS* values (at any depth), which madengine leaked into the file.
+ * Their values are read from the environment at run time.
  */
-export function manifestContext(context: Record<string, unknown>): Record<string, unknown> {
-  return withoutSecrets(context) as Record<string, unknown>;
+export function manifestContext<T>(context: T): T {
+  if (!isPlainObject(context)) return context;
+  return Object.fromEntries(Object.entries(context).filter(([key]) => !isSecretName(key)).map(([key, value]) => [key, manifestContext(value)])) as T;
 }
 
 const DEPLOYMENT_SECTIONS = ['slurm', 'k8s', 'kubernetes', 'distributed', 'vllm', 'sglang'] as const;

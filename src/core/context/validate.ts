@@ -22,12 +22,9 @@ const SHOWN_LENGTH = 80;
 /** Names the origin of a top-level key in messages (the merged context may come from a file and a string). */
 export type SourceOf = (topLevelKey: string) => string;
 
-export function validateContext(raw: Record<string, unknown>, source: string): ValidatedContext {
-  return validateContextFrom(raw, () => source);
-}
-
-/** validateContext where each top-level key may come from a different place. */
-export function validateContextFrom(raw: Record<string, unknown>, sourceOf: SourceOf): ValidatedContext {
+/** Validates `raw`; `source` names where it came from, or, as a function, where each top-level key did. */
+export function validateContext(raw: Record<string, unknown>, source: string | SourceOf): ValidatedContext {
+  const sourceOf: SourceOf = typeof source === 'string' ? () => source : source;
   const result = additionalContextSchema.safeParse(raw);
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw, sourceOf));
   problems.push(...conflicts(raw, sourceOf));

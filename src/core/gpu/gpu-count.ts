@@ -3,7 +3,6 @@
  */
 import { ConfigError, RunError } from '../errors.ts';
 import { GPU_COUNT_ALIASES } from '../context/schema.ts';
-import { parseIndexRanges } from '../context/ranges.ts';
 import { isPlainObject } from '../util/object.ts';
 import type { SystemInfo } from './types.ts';
 
@@ -62,11 +61,6 @@ export function resolveGpuCount(model: Dict, context: Dict, system: Pick<SystemI
 }
 
 const pick = (dict: Dict, key: string): Dict | undefined => (key in dict ? { [key]: dict[key] } : undefined);
-
-/** madengine's `docker_gpus` syntax: "0,2-4,5-5,7" -> [0,2,3,4,5,7] (sorted, duplicates removed). */
-export function parseDockerGpus(spec: string): number[] {
-  return parseIndexRanges(spec, 'docker_gpus');
-}
 
 /**
  * The GPU indices a container gets: the first `requested` of `dockerGpus` (default: every

@@ -123,11 +123,6 @@ export async function pullImage(docker: Docker, ref: string, auth?: RegistryAuth
   await followProgress(docker, stream, onLine);
 }
 
-/** Log in through the API (POST /auth); throws with the daemon's reason on bad credentials. */
-export async function checkRegistryAuth(docker: Docker, auth: RegistryAuth): Promise<void> {
-  await docker.checkAuth(auth);
-}
-
 /** "host:5000/a/b:tag" -> { repo: "host:5000/a/b", tag: "tag" } (a ':' after the last '/' is the tag). */
 export function splitTag(ref: string): { repo: string; tag: string } {
   const slash = ref.lastIndexOf('/');
