@@ -2,7 +2,7 @@
  * Additional-context text -> plain object. madengine accepts JSON and, failing that, a Python
  * dict literal (`{'gpu_vendor': 'AMD'}`), so both are tried (reference §5.3).
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
 import { findJsonSyntaxError, lineColumnAt } from '../util/json-file.ts';
 import { describeValue } from '../util/describe.ts';
@@ -57,8 +57,7 @@ function syntaxError(text: string, source: string, jsonError: unknown, pythonErr
 }
 
 function jsonReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message
+  return errorMessage(error)
     .replace(/\s*(?:in|after) JSON at position \d+.*$/s, '')
     .replace(/, ".*" is not valid JSON$/s, '')
     .replace(/\s*\(line \d+ column \d+\)$/, '');

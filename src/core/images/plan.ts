@@ -4,7 +4,6 @@
  * models using it get their madengine image name as a tag of that build (reference §2.3, §2.4).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from '../hub/model.ts';
@@ -14,6 +13,7 @@ import { archImageName, buildLogName, imageName } from './naming.ts';
 import { dockerfilePrefix, hubRelative, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
 import type { ListingCache, ScannedDockerfile } from './select.ts';
 import { isPlainObject } from '../util/object.ts';
+import { isDirectory } from '../util/fs.ts';
 
 export interface PlannedImage {
   /** madengine's image name for this model and Dockerfile (with "_<arch>" for target-arch builds). */
@@ -81,10 +81,6 @@ function contextBuildArgs(context: Readonly<Record<string, unknown>>): Record<st
 function contextDirFor(model: Model): string {
   if (model.dockercontext.trim() !== '') return hubRelative(model.dockercontext.trim(), `model ${model.name}: dockercontext`);
   return model.dockerfile.toLowerCase().includes('primus') ? '.' : 'docker';
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  return (await fs.stat(target).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** Key order must not change the id: hash a canonical form of the build input. */

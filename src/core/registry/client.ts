@@ -5,7 +5,7 @@
  * Credentials come in as an object and never appear in errors or logs.
  */
 import { createHash } from 'node:crypto';
-import { MadError } from '../errors.ts';
+import { MadError, errorMessage } from '../errors.ts';
 import { registryCredentialKey, registryLogin } from './credentials.ts';
 import type { Credentials, RegistryLogin } from './credentials.ts';
 import { DOCKER_HUB_API_HOST, isDockerHub } from './docker-hub.ts';
@@ -375,5 +375,5 @@ function networkReason(error: unknown): string {
   let reason: unknown = error;
   while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
   if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0];
-  return reason instanceof Error ? reason.message : String(reason);
+  return errorMessage(reason);
 }
