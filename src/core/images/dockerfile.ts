@@ -3,7 +3,7 @@
  * the MAD_SYSTEM_GPU_ARCHITECTURE default, and the GPU vendor (reference §2.2, §2.4).
  * Pure functions over the text, so they are tested without files.
  */
-import { parsePythonLiteral, PythonLiteralError } from '../util/pyliteral.ts';
+import { parsePythonLiteral, PythonLiteralError, pythonString } from '../util/pyliteral.ts';
 import { isPlainObject } from '../util/object.ts';
 
 const HEADER_MARKER = '# CONTEXT ';
@@ -76,15 +76,6 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
     found = { values: values as Record<string, unknown>, text, line: lineNumber };
   }
   return found;
-}
-
-/** Python's str() for the scalars a header or a context can hold, so True matches True and None matches None. */
-export function pythonString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (value === null) return 'None';
-  return undefined;
 }
 
 /**

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DiscoveryError } from '../errors.ts';
 import type { Model } from '../hub/model.ts';
-import { ContextHeaderError, headerMismatches, parseContextHeader, pythonString } from './dockerfile.ts';
+import { ContextHeaderError, headerMismatches, parseContextHeader } from './dockerfile.ts';
+import { pythonString } from '../util/pyliteral.ts';
 
 /** madengine's defaults for Dockerfile filtering (§2.1); explicit context always wins. */
 export const SELECTION_DEFAULTS: Readonly<Record<string, string>> = { gpu_vendor: 'AMD', guest_os: 'UBUNTU' };
