@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DiscoveryError } from '../errors.ts';
 import type { Model } from '../hub/model.ts';
+import { hubRelative } from '../hub/paths.ts';
 import { ContextHeaderError, headerMismatches, parseContextHeader } from './dockerfile.ts';
 import { pythonString } from '../util/pyliteral.ts';
 
@@ -71,17 +72,6 @@ export function dockerfilePrefix(model: Model): string {
     );
   }
   return hubRelative(raw, `model ${model.name}: dockerfile`);
-}
-
-/** Normalise a hub-relative path ("./docker/" -> "docker"); a path outside the hub is a ConfigError. */
-export function hubRelative(raw: string, what: string): string {
-  const normalised = path.posix.normalize(raw).replace(/\/+$/, '') || '.';
-  if (path.posix.isAbsolute(normalised) || normalised === '..' || normalised.startsWith('../')) {
-    throw new ConfigError(
-      `${what} '${raw}' is outside the model hub: use a path relative to the hub root, e.g. "docker/..."`,
-    );
-  }
-  return normalised;
 }
 
 /** `ls` order: plain byte order, independent of the locale. */
