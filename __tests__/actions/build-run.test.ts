@@ -13,7 +13,7 @@ import { runActionBundle } from '../helpers/action-runner.ts';
 import { startResultsService, type ResultsService } from '../helpers/results-service.ts';
 import { requireInfra } from '../helpers/infra.ts';
 import { repoRoot } from '../helpers/node.ts';
-import { parseCsv } from '../../src/core/util/csv.ts';
+import { parseCsv } from '../helpers/csv.ts';
 
 let service: ResultsService;
 let work: string;

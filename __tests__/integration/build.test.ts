@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import type Docker from 'dockerode';
 import { readBatchManifest } from '../../src/core/build/batch.ts';
 import { ConfigError, ExitCode, MadError } from '../../src/core/errors.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 import { readManifest } from '../../src/core/manifest/manifest.ts';
 import { RegistryClient } from '../../src/core/registry/client.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';

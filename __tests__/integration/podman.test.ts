@@ -8,7 +8,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
 import { buildModels } from '../../src/pipeline/build.ts';
 import { infraEnv } from '../helpers/infra.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cliFromSource, repoRoot } from '../helpers/node.ts';
 import { requireInfra } from '../helpers/infra.ts';
-import { parseCsv } from '../../src/core/util/csv.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { detectSystem } from '../../src/core/gpu/detect.ts';
 
 let work: string;

@@ -8,11 +8,13 @@ import { buildImages, BUILD_HASH_LABEL } from '../../src/core/build/build-images
 import type { EngineBuildRequest, ImageEngine } from '../../src/core/build/engine.ts';
 import type { BuildPlan, PlannedBuild } from '../../src/core/images/plan.ts';
 import { modelSchema } from '../../src/core/hub/model.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 
 function fakeEngine(options: { failDockerfile?: string; existingHash?: string } = {}) {
   const builds: EngineBuildRequest[] = [];
   const tags: [string, string][] = [];
+  const logins: Parameters<ImageEngine['login']>[0][] = [];
+  const pushes: string[] = [];
   const engine: ImageEngine = {
     hashInputs: async ({ dockerfile, buildArgs, extra }) => `hash-${dockerfile}-${JSON.stringify(buildArgs)}-${extra.join(',')}`,
     findByLabel: async (label, value) => (label === BUILD_HASH_LABEL && value === options.existingHash ? { id: 'sha256:old', tags: [] } : undefined),
@@ -23,10 +25,13 @@ function fakeEngine(options: { failDockerfile?: string; existingHash?: string } 
       return { imageId: `sha256:${request.tag}`, baseImage: 'base:1' };
     },
     tag: async (source, target) => void tags.push([source, target]),
-    login: async () => undefined,
-    push: async () => ({ digest: 'sha256:d' }),
+    login: async (auth) => void logins.push(auth),
+    push: async (ref) => {
+      pushes.push(ref);
+      return { digest: 'sha256:d' };
+    },
   };
-  return { engine, builds, tags };
+  return { engine, builds, tags, logins, pushes };
 }
 
 function planned(dockerfile: string, models: string[], cred = ''): PlannedBuild {
@@ -102,4 +107,15 @@ test('after cancellation the remaining builds are recorded as cancelled, not bui
   const { result } = await run({ builds: [planned('docker/a.ubuntu.amd.Dockerfile', ['m1'])], models: 1, warnings: [] }, engine, { signal: controller.signal });
   assert.equal(builds.length, 0);
   assert.equal(result.failedBuilds[0]?.error, 'cancelled before it started');
+});
+
+test('every name of Docker Hub pushes to the dockerhub repository with the dockerhub login, as docker.io does', async () => {
+  const credentials = { dockerhub: { username: 'hubuser', password: 'hubpass', repository: 'myorg/ci' } };
+  for (const registry of ['docker.io', 'dockerhub', 'DockerHub', 'index.docker.io', 'registry-1.docker.io', 'Docker.IO', 'https://index.docker.io/v1/']) {
+    const { engine, logins, pushes } = fakeEngine();
+    const { result } = await run({ builds: [planned('docker/a.ubuntu.amd.Dockerfile', ['m1'])], models: 1, warnings: [] }, engine, { registry, credentials });
+    assert.deepEqual(logins, [{ username: 'hubuser', password: 'hubpass', serveraddress: 'https://index.docker.io/v1/' }], registry);
+    assert.deepEqual(pushes, ['myorg/ci:ci-m1_a.ubuntu.amd'], registry);
+    assert.equal(result.manifest.built_images['ci-m1_a.ubuntu.amd']?.registry_image, 'myorg/ci:ci-m1_a.ubuntu.amd', registry);
+  }
 });

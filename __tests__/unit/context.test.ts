@@ -4,15 +4,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, ExitCode } from '../../src/core/errors.ts';
-import {
-  KNOWN_CONTEXT_KEYS,
-  lineColumn,
-  loadAdditionalContext,
-  mergeContexts,
-  parseContextText,
-  parseIndexRanges,
-  validateContext,
-} from '../../src/core/context/index.ts';
+import { parseContextText } from '../../src/core/context/parse.ts';
+import { lineColumnAt as lineColumn } from '../../src/core/util/json-file.ts';
+import { loadAdditionalContext } from '../../src/core/context/load.ts';
+import { mergeContexts } from '../../src/core/context/merge.ts';
+import { parseIndexRanges } from '../../src/core/context/ranges.ts';
+import { KNOWN_CONTEXT_KEYS } from '../../src/core/context/schema.ts';
+import { validateContext } from '../../src/core/context/validate.ts';
 
 /** The ConfigError `fn` throws (fails the test when it throws nothing or something else). */
 function configError(fn: () => unknown): ConfigError {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvSyntaxError, formatCsv, formatCsvField, formatCsvRow, parseCsv, parseCsvTable } from '../../src/core/util/csv.ts';
+import { CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvTable } from '../../src/core/util/csv.ts';
+import { formatCsv, parseCsv } from '../helpers/csv.ts';
 
 describe('parseCsv', () => {
   it('parses plain, quoted and escaped fields', () => {

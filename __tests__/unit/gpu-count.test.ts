@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, RunError } from '../../src/core/errors.ts';
-import { parseDockerGpus, resolveGpuCount, selectGpus } from '../../src/core/gpu/gpu-count.ts';
+import { resolveGpuCount, selectGpus } from '../../src/core/gpu/gpu-count.ts';
+import { parseIndexRanges } from '../../src/core/context/ranges.ts';
 import { madEnvFromSystem, skipArchName } from '../../src/core/gpu/env.ts';
 import type { SystemInfo } from '../../src/core/gpu/types.ts';
 
@@ -41,6 +42,9 @@ describe('resolveGpuCount', () => {
 });
 
 describe('selectGpus and docker_gpus', () => {
+  /** How the run phase reads docker_gpus. */
+  const parseDockerGpus = (spec: string): number[] => parseIndexRanges(spec, 'docker_gpus');
+
   it('parses madengine docker_gpus ranges', () => {
     assert.deepEqual(parseDockerGpus('0,2-4,5-5,7'), [0, 2, 3, 4, 5, 7]);
     assert.deepEqual(parseDockerGpus('3, 1,1'), [1, 3]);

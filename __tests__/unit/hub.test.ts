@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DiscoveryError } from '../../src/core/errors.ts';
 import { discoverModels } from '../../src/core/hub/discover.ts';
 import { findJsonSyntaxError, lineColumnAt, parseJsonText } from '../../src/core/util/json-file.ts';
-import { modelSchema } from '../../src/core/hub/model.ts';
+import { MODEL_DEFAULTS, modelSchema } from '../../src/core/hub/model.ts';
 import { normaliseModel } from '../../src/core/hub/normalise.ts';
 import { pythonJoin, pythonNormpath, subCataloguePath } from '../../src/core/hub/paths.ts';
 import { selectModels } from '../../src/core/hub/tags.ts';
@@ -169,6 +169,16 @@ describe('discoverModels: catalogues', () => {
       ['y/dyn', 'scripts/y/docker/dummy', 'scripts/y/run.sh'],
       ['y/bare', 'scripts/y', 'scripts/y'],
     ]);
+  });
+
+  it("gives a dynamic model the same defaults as a JSON one (the Python stand-in's CustomModel agrees with MODEL_DEFAULTS)", needsPython, async () => {
+    const hub = await makeHub({
+      'models.json': json([{ name: 'j' }]),
+      'scripts/d/get_models_json.py': dynamicFile('def list_models():\n    return [CustomModel(name="m")]'),
+    });
+    const [fromJson, fromPython] = (await discoverModels(hub)).models.map((entry) => entry.model);
+    assert.deepEqual(fromJson, { name: 'j', ...MODEL_DEFAULTS });
+    assert.deepEqual(fromPython, { ...fromJson, name: 'd/m', dockerfile: 'scripts/d', scripts: 'scripts/d' });
   });
 
   it('rewrites a dynamic model once even when it is listed (and selected) repeatedly', needsPython, async () => {

@@ -5,7 +5,6 @@ import {
   buildLogName,
   containerName,
   imageName,
-  normalizeGpuArch,
   registryImageName,
   runLogName,
 } from '../../src/core/images/naming.ts';
@@ -131,6 +130,13 @@ describe('registryImageName (§2.5)', () => {
     assert.equal(registryImageName('Docker.IO', 'ci-x', dockerhub), 'myorg/ci:ci-x');
   });
 
+  it('names the image the same way under every name of Docker Hub', () => {
+    for (const registry of ['docker.io', 'dockerhub', 'index.docker.io', 'registry-1.docker.io', 'Index.Docker.IO', 'https://index.docker.io/v1/']) {
+      assert.equal(registryImageName(registry, 'ci-x', dockerhub), 'myorg/ci:ci-x', registry);
+      assert.equal(registryImageName(registry, 'ci-x'), 'ci-x', registry);
+    }
+  });
+
   it('keeps the local name on docker hub without a repository', () => {
     assert.equal(registryImageName('dockerhub', 'ci-dummy_dummy.ubuntu.amd'), 'ci-dummy_dummy.ubuntu.amd');
     assert.equal(registryImageName('docker.io', 'ci-x', { dockerhub: { username: 'u' } }), 'ci-x');
@@ -149,28 +155,5 @@ describe('registryImageName (§2.5)', () => {
   it('returns the local name without a registry', () => {
     assert.equal(registryImageName('', 'ci-x', dockerhub), 'ci-x');
     assert.equal(registryImageName(undefined, 'ci-x'), 'ci-x');
-  });
-});
-
-describe('normalizeGpuArch (§2.4)', () => {
-  it('maps MI names to gfx targets, case-insensitively', () => {
-    const vectors: [string, string][] = [
-      ['mi100', 'gfx908'],
-      ['MI200', 'gfx90a'],
-      ['mi210', 'gfx90a'],
-      ['Mi250', 'gfx90a'],
-      ['mi300', 'gfx940'],
-      ['MI300A', 'gfx940'],
-      ['mi300x', 'gfx942'],
-      ['MI300X', 'gfx942'],
-    ];
-    for (const [input, expected] of vectors) assert.equal(normalizeGpuArch(input), expected, input);
-  });
-
-  it('leaves anything else unchanged', () => {
-    assert.equal(normalizeGpuArch('gfx942'), 'gfx942');
-    assert.equal(normalizeGpuArch('gfx90a'), 'gfx90a');
-    assert.equal(normalizeGpuArch('MI355X'), 'MI355X');
-    assert.equal(normalizeGpuArch('NVIDIA H100 80GB HBM3'), 'NVIDIA H100 80GB HBM3');
   });
 });

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DiscoveryError } from '../../src/core/errors.ts';
-import { modelSchema } from '../../src/core/hub/model.ts';
-import { findDockerfiles, selectDockerfiles, selectionContext } from '../../src/core/images/select.ts';
+import { modelSchema, type Model } from '../../src/core/hub/model.ts';
+import { findDockerfiles, selectionContext } from '../../src/core/images/select.ts';
+import { planBuilds } from '../../src/core/images/plan.ts';
 import { AMD_DOCKERFILE as AMD, NVIDIA_DOCKERFILE as NVIDIA, ctxtestDockerfile as ctxtest, makeHub } from '../fixtures/images/hub.ts';
 
 const HUB_FILES: Record<string, string> = {
@@ -24,6 +25,12 @@ const HUB_FILES: Record<string, string> = {
 };
 
 const model = (name: string, dockerfile: string) => modelSchema.parse({ name, dockerfile });
+
+/** The Dockerfiles the build plan takes for one model (planBuilds is what selects them). */
+async function plannedDockerfiles(model: Model, hubDir: string, context: Record<string, unknown>): Promise<string[]> {
+  const plan = await planBuilds([{ model, origin: { file: 'models.json', kind: 'root', index: 0 } }], { hubDir, context });
+  return plan.builds.map((build) => build.dockerfile);
+}
 
 let hub: string;
 let ctxHub: string;
@@ -116,56 +123,56 @@ describe('findDockerfiles (prefix expansion)', () => {
   });
 });
 
-describe('selectDockerfiles (header filtering)', () => {
+describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
   it('keeps docker/dummy to the AMD file by default and to NVIDIA on request', async () => {
     const dummy = model('dummy', 'docker/dummy');
-    assert.deepEqual(await selectDockerfiles(dummy, hub, await selectionContext({}, hub)), [
+    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({}, hub)), [
       'docker/dummy.ubuntu.amd.Dockerfile',
     ]);
-    assert.deepEqual(await selectDockerfiles(dummy, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
+    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
       'docker/dummy.ubuntu.nvidia.Dockerfile',
     ]);
   });
 
   it('does not take dummy_ctxtest.* for docker/dummy', async () => {
-    const selected = await selectDockerfiles(model('dummy', 'docker/dummy'), hub, await selectionContext({}, hub));
+    const selected = await plannedDockerfiles(model('dummy', 'docker/dummy'), hub, await selectionContext({}, hub));
     assert.ok(selected.every((file) => !file.includes('ctxtest')));
   });
 
   it('follows ctx_test: no file -> noctx, file 2 -> ctx2a and ctx2b, explicit 1 -> ctx1', async () => {
     const ctx = model('dummy_ctxtest', 'docker/dummy_ctxtest');
-    assert.deepEqual(await selectDockerfiles(ctx, hub, await selectionContext({}, hub)), [
+    assert.deepEqual(await plannedDockerfiles(ctx, hub, await selectionContext({}, hub)), [
       'docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile',
     ]);
     await fs.writeFile(path.join(ctxHub, 'ctx_test'), '2');
-    assert.deepEqual(await selectDockerfiles(ctx, ctxHub, await selectionContext({}, ctxHub)), [
+    assert.deepEqual(await plannedDockerfiles(ctx, ctxHub, await selectionContext({}, ctxHub)), [
       'docker/dummy_ctxtest.ctx2a.ubuntu.amd.Dockerfile',
       'docker/dummy_ctxtest.ctx2b.ubuntu.amd.Dockerfile',
     ]);
-    assert.deepEqual(await selectDockerfiles(ctx, ctxHub, await selectionContext({ ctx_test: '1' }, ctxHub)), [
+    assert.deepEqual(await plannedDockerfiles(ctx, ctxHub, await selectionContext({ ctx_test: '1' }, ctxHub)), [
       'docker/dummy_ctxtest.ctx1.ubuntu.amd.Dockerfile',
     ]);
   });
 
   it('lets a Dockerfile without a header match any context', async () => {
     const plain = model('plain', 'docker/plain');
-    assert.deepEqual(await selectDockerfiles(plain, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
+    assert.deepEqual(await plannedDockerfiles(plain, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
       'docker/plain.Dockerfile',
     ]);
   });
 
   it('matches keys the context lacks and any additional-context key it has', async () => {
     const mi300 = model('m', 'docker/mi300only');
-    assert.deepEqual(await selectDockerfiles(mi300, hub, await selectionContext({}, hub)), [
+    assert.deepEqual(await plannedDockerfiles(mi300, hub, await selectionContext({}, hub)), [
       'docker/mi300only.ubuntu.amd.Dockerfile',
     ]);
-    await assert.rejects(selectDockerfiles(mi300, hub, await selectionContext({ MAD_GPU: 'MI200' }, hub)), DiscoveryError);
+    await assert.rejects(plannedDockerfiles(mi300, hub, await selectionContext({ MAD_GPU: 'MI200' }, hub)), DiscoveryError);
   });
 
   it('explains a model with no matching Dockerfile, listing candidates and headers', async () => {
     const selection = await selectionContext({ ctx_test: 3 }, hub);
     await assert.rejects(
-      selectDockerfiles(model('dummy_ctxtest', 'docker/dummy_ctxtest'), hub, selection),
+      plannedDockerfiles(model('dummy_ctxtest', 'docker/dummy_ctxtest'), hub, selection),
       (error: unknown) => {
         assert.ok(error instanceof DiscoveryError);
         assert.equal(error.exitCode, 1);
@@ -179,7 +186,7 @@ describe('selectDockerfiles (header filtering)', () => {
       },
     );
     await assert.rejects(
-      selectDockerfiles(model('dummy', 'docker/dummy'), hub, await selectionContext({ guest_os: 'CENTOS' }, hub)),
+      plannedDockerfiles(model('dummy', 'docker/dummy'), hub, await selectionContext({ guest_os: 'CENTOS' }, hub)),
       /model dummy has no Dockerfile for context \{gpu_vendor: AMD, guest_os: CENTOS\}: candidates: docker\/dummy\.ubuntu\.amd\.Dockerfile CONTEXT \{'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'\}; docker\/dummy\.ubuntu\.nvidia\.Dockerfile/,
     );
   });
@@ -187,15 +194,15 @@ describe('selectDockerfiles (header filtering)', () => {
   it('says which files it looked for when there are no candidates', async () => {
     const selection = await selectionContext({}, hub);
     await assert.rejects(
-      selectDockerfiles(model('ghost', 'docker/ghost'), hub, selection),
+      plannedDockerfiles(model('ghost', 'docker/ghost'), hub, selection),
       (error: unknown) =>
         error instanceof DiscoveryError &&
         error.message === `model ghost has no Dockerfile: no file matches docker/ghost.* in ${path.join(hub, 'docker')}`,
     );
     await assert.rejects(
-      selectDockerfiles(model('nodir', 'nowhere/x'), hub, selection),
+      plannedDockerfiles(model('nodir', 'nowhere/x'), hub, selection),
       /model nodir has no Dockerfile: no file matches nowhere\/x\.\* \(directory .*nowhere does not exist\)/,
     );
-    await assert.rejects(selectDockerfiles(model('empty', ''), hub, selection), /model empty has no 'dockerfile'/);
+    await assert.rejects(plannedDockerfiles(model('empty', ''), hub, selection), /model empty has no 'dockerfile'/);
   });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/core/errors.ts';
 import { DEFAULT_ERROR_PATTERNS, resolveLogScanConfig } from '../../src/core/perf/error-scan.ts';
-import { LogScanner, scanLogText } from '../../src/core/perf/log-scan.ts';
+import { LogScanner } from '../../src/core/perf/log-scan.ts';
+import { scanLogText } from '../helpers/log-scan.ts';
 import type { LogScanOptions } from '../../src/core/perf/log-scan.ts';
 
 function firstError(text: string | Buffer, options: LogScanOptions = {}): [string, string] | undefined {

@@ -8,7 +8,7 @@ import { cliTimeout, resolveRunTimeout } from '../../src/core/run/timeout.ts';
 import { contextMounts, modelEnvironment, multiNodeRunner, scriptPlan } from '../../src/core/run/model-env.ts';
 import { prepareData } from '../../src/core/run/data.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { memoryLogger } from '../../src/core/log.ts';
+import { memoryLogger } from '../helpers/logger.ts';
 import type { SystemInfo } from '../../src/core/gpu/types.ts';
 
 test("timeouts: madengine's resolve_run_timeout vectors and the CLI value rules", () => {

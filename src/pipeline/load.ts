@@ -11,7 +11,7 @@ import { loadAdditionalContext, type LoadedContext } from '../core/context/load.
 import { discoverModels, type Catalogue } from '../core/hub/discover.ts';
 import type { DiscoveredModel } from '../core/hub/model.ts';
 import { selectModels } from '../core/hub/tags.ts';
-import { loadCredentials, secretValues, type Credentials } from '../core/registry/credentials.ts';
+import { loadCredentials, secretEnv, secretValues, type Credentials } from '../core/registry/credentials.ts';
 import type { DataConfig } from '../core/run/data.ts';
 import { readJsonFile } from '../core/util/json-file.ts';
 
@@ -61,6 +61,6 @@ export async function loadDataConfig(hubDir: string, file = 'data.json'): Promis
  */
 export async function hubSecretValues(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const values = secretValues(await loadCredentials(hubDir, env));
-  for (const [name, value] of Object.entries(env)) if (name.includes('MAD_SECRETS') && value) values.push(value);
+  for (const value of Object.values(secretEnv(env))) if (value) values.push(value);
   return values;
 }

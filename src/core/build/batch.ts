@@ -7,12 +7,14 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { dottedPath, formatIssue } from '../util/zod.ts';
 import type { Catalogue } from '../hub/discover.ts';
 import { selectModels } from '../hub/tags.ts';
 import { imageName } from '../images/naming.ts';
 import { findDockerfiles, selectionContext } from '../images/select.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY } from '../registry/docker-hub.ts';
 
 const entrySchema = z.looseObject({
   model_name: z.string().min(1),
@@ -41,7 +43,13 @@ export async function readBatchManifest(file: string): Promise<BatchManifest> {
     if (parsed.success) entries.push(parsed.data);
     else
       problems.push(
-        ...parsed.error.issues.map((issue) => `entry ${index}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : issue.message}`),
+        ...parsed.error.issues.map((issue) =>
+          formatIssue(issue, item, {
+            path: (keys) => `entry ${index}${keys.length ? `.${dottedPath(keys)}` : ''}`,
+            missing: (at) => `${at}: missing`,
+            invalid: (at, _value, { message }) => `${at}: ${message}`,
+          }),
+        ),
       );
   });
   if (problems.length) throw new ConfigError(`${file}: invalid batch manifest: ${problems.join('; ')}`, { file });
@@ -83,7 +91,7 @@ export async function applyBatchEntries(
       build_command: `# Skipped build for ${selected.model.name} (build_new=false)`,
       log_file: `${selected.model.name.replaceAll('/', '_')}.build.skipped.log`,
       registry_image: registryImage,
-      registry: registry ?? 'dockerhub',
+      registry: registry ?? DOCKER_HUB_CREDENTIAL_KEY,
       reused: true,
     };
     result.built_models[image] = { ...selected.model };

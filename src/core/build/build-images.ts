@@ -10,10 +10,10 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, secretValues, type Credentials } from '../registry/credentials.ts';
+import { credentialBuildArgs, redact, secretEnv, secretValues, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
-import type { ImageEngine, RegistryAuth } from './engine.ts';
+import type { ImageEngine } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
 import { buildCommand } from './build-command.ts';
 import { pushOne, registryAuth } from './push.ts';
@@ -47,11 +47,6 @@ export interface BuildImagesOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** madengine passes every environment variable whose name contains MAD_SECRETS as a build arg. */
-export function madSecretsBuildArgs(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([name, value]) => name.includes('MAD_SECRETS') && value !== undefined)) as Record<string, string>;
-}
-
 export interface BuildImagesResult {
   manifest: BuildManifest;
   built: number;
@@ -63,7 +58,7 @@ export interface BuildImagesResult {
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
   const now = options.now ?? Date.now;
   const started = now();
-  const envSecrets = madSecretsBuildArgs(options.env ?? process.env);
+  const envSecrets = secretEnv(options.env ?? process.env);
   const secrets = [...secretValues(options.credentials), ...Object.values(envSecrets).filter(Boolean)];
   const safe = (text: string): string => redact(text, secrets);
   const result: BuildImagesResult = {

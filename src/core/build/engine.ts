@@ -2,11 +2,7 @@
  * What the build phase needs from a container engine. The Docker implementation lives in
  * src/engines/docker/image-engine.ts; tests may pass a fake with the same shape.
  */
-export interface RegistryAuth {
-  username: string;
-  password: string;
-  serveraddress: string;
-}
+import type { RegistryAuth } from '../registry/credentials.ts';
 
 export interface EngineBuildRequest {
   tag: string;

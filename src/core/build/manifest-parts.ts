@@ -1,25 +1,16 @@
 /** The context-derived parts of build_manifest.json (reference §2.8). */
 import type { AdditionalContext } from '../context/schema.ts';
-
-/** Keys never written to a manifest: their values are secrets read from the environment at run time. */
-const isSecretKey = (key: string): boolean => key.includes('MAD_SECRETS');
-
-const isObject = (value: unknown): value is object => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-function withoutSecrets(object: object): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(object)
-      .filter(([key]) => !isSecretKey(key))
-      .map(([key, value]) => [key, isObject(value) ? withoutSecrets(value) : value]),
-  );
-}
+import { isPlainObject } from '../util/object.ts';
+import { isSecretName } from '../registry/credentials.ts';
 
 /**
  * The manifest's `context`: the whole validated additional context (so a run is reproducible from
- * the manifest alone), minus MAD_SECRETS* values, which madengine leaked into the file.
+ * the manifest alone), minus MAD_SECRETS* values (at any depth), which madengine leaked into the file.
+ * Their values are read from the environment at run time.
  */
-export function manifestContext(context: AdditionalContext): Record<string, unknown> {
-  return withoutSecrets(context);
+export function manifestContext<T>(context: T): T {
+  if (!isPlainObject(context)) return context;
+  return Object.fromEntries(Object.entries(context).filter(([key]) => !isSecretName(key)).map(([key, value]) => [key, manifestContext(value)])) as T;
 }
 
 const DEPLOYMENT_SECTIONS = ['slurm', 'k8s', 'kubernetes', 'distributed', 'vllm', 'sglang'] as const;

@@ -1,8 +1,8 @@
 /** Pushing built images: the registry login (once per build phase) and each push, errors returned rather than thrown. */
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { redact, registryLogin, type Credentials } from '../registry/credentials.ts';
-import type { ImageEngine, RegistryAuth } from './engine.ts';
+import { redact, registryAuthFor, registryLogin, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import type { ImageEngine } from './engine.ts';
 
 /** What logging in and pushing need of the build options. */
 export interface PushOptions {
@@ -25,9 +25,7 @@ export async function registryAuth(options: PushOptions): Promise<{ auth?: Regis
     return { error: errorMessage(error) };
   }
   if (!login) return {};
-  const lower = options.registry.toLowerCase();
-  const serveraddress = lower === 'docker.io' || lower === 'dockerhub' ? 'https://index.docker.io/v1/' : options.registry;
-  const auth = { username: login.username, password: login.password, serveraddress };
+  const auth = registryAuthFor(options.registry, login);
   try {
     await options.engine.login(auth);
     options.logger.info(`logged in to ${options.registry} as ${login.username}`);

@@ -5,7 +5,7 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { ConfigError, errorMessage } from '../errors.ts';
 import { parseContextText } from './parse.ts';
-import { type ValidatedContext, validateContextFrom } from './validate.ts';
+import { type ValidatedContext, validateContext } from './validate.ts';
 
 export interface LoadContextOptions {
   /** The context string (--additional-context / the action input). */
@@ -33,7 +33,7 @@ export async function loadAdditionalContext(options: LoadContextOptions = {}): P
   const raw = { ...fromFile, ...fromText };
   const sourceOf = (key: string) =>
     options.file !== undefined && !Object.hasOwn(fromText, key) && Object.hasOwn(fromFile, key) ? options.file : textSource;
-  return { ...validateContextFrom(raw, sourceOf), raw };
+  return { ...validateContext(raw, sourceOf), raw };
 }
 
 async function readContextFile(

@@ -3,7 +3,7 @@
  * (madengine's update_dict). Nested objects merge key by key; anything else, arrays included,
  * is replaced by the override. Inputs are never mutated.
  */
-import { isPlainObject } from './parse.ts';
+import { isPlainObject } from '../util/object.ts';
 
 export function mergeContexts(
   base: Readonly<Record<string, unknown>>,

@@ -2,15 +2,11 @@
  * Additional-context text -> plain object. madengine accepts JSON and, failing that, a Python
  * dict literal (`{'gpu_vendor': 'AMD'}`), so both are tried (reference §5.3).
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
-import { lineColumnAt } from '../util/json-file.ts';
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
-}
+import { findJsonSyntaxError, lineColumnAt } from '../util/json-file.ts';
+import { describeValue } from '../util/describe.ts';
+import { isPlainObject } from '../util/object.ts';
 
 /**
  * Parses `text` into an object; "" / "{}" / whitespace give {}. `source` names where the text came
@@ -32,22 +28,12 @@ export function parseContextText(text: string, source: string, options: { file?:
   }
   if (!isPlainObject(value)) {
     throw new ConfigError(
-      `${source}: expected an object like {"gpu_vendor": "AMD", "guest_os": "UBUNTU"}, got ${describeKind(value)}`,
+      `${source}: expected an object like {"gpu_vendor": "AMD", "guest_os": "UBUNTU"}, got ${describeValue(value, { article: true })}`,
       options.file === undefined ? {} : { file: options.file },
     );
   }
   return value;
 }
-
-export function describeKind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `a string ${JSON.stringify(value)}`;
-  return `a ${typeof value} (${String(value)})`;
-}
-
-/** 1-based line and column of a 0-based character offset (one implementation for the project). */
-export { lineColumnAt as lineColumn };
 
 /**
  * Both parsers failed: report the one the author most likely meant. Text without a single quote is
@@ -55,7 +41,8 @@ export { lineColumnAt as lineColumn };
  * that got further into the text wins, a tie going to JSON.
  */
 function syntaxError(text: string, source: string, jsonError: unknown, pythonError: unknown, file: string | undefined): ConfigError {
-  const json = { offset: jsonErrorOffset(text, jsonError), reason: jsonReason(jsonError) };
+  // Where: the project's JSON scanner (V8 often gives no position); why: V8's own words.
+  const json = { offset: findJsonSyntaxError(text)?.offset ?? text.length, reason: jsonReason(jsonError) };
   const python =
     pythonError instanceof PythonLiteralError
       ? { offset: pythonError.offset, reason: pythonError.message.replace(/ at offset \d+$/, '') }
@@ -70,41 +57,8 @@ function syntaxError(text: string, source: string, jsonError: unknown, pythonErr
 }
 
 function jsonReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message
+  return errorMessage(error)
     .replace(/\s*(?:in|after) JSON at position \d+.*$/s, '')
     .replace(/, ".*" is not valid JSON$/s, '')
     .replace(/\s*\(line \d+ column \d+\)$/, '');
-}
-
-/**
- * V8 does not always say where JSON broke ("Unexpected token ']', ... is not valid JSON"). A prefix
- * that ends before the fault only fails for being incomplete, so the fault is found by bisection.
- */
-function jsonErrorOffset(text: string, error: unknown): number {
-  const message = error instanceof Error ? error.message : '';
-  const position = /at position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  if (/Unexpected end of JSON input/.test(message)) return text.length;
-  let low = 0; // longest prefix known to be fine (or merely incomplete)
-  let high = text.length; // shortest prefix known to be broken
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (prefixIsBroken(text.slice(0, middle))) high = middle;
-    else low = middle;
-  }
-  return high - 1;
-}
-
-function prefixIsBroken(prefix: string): boolean {
-  try {
-    JSON.parse(prefix);
-    return false;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : '';
-    if (/Unexpected end of JSON input/.test(message)) return false;
-    const position = /at position (\d+)/.exec(message);
-    // An error exactly at the end of the prefix is only the prefix running out.
-    return !(position && Number(position[1]) >= prefix.length);
-  }
 }

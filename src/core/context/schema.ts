@@ -9,12 +9,8 @@
  */
 import { z } from 'zod';
 import { indexRangeProblem } from './ranges.ts';
-
-/** Python's str() of a scalar: madengine stringifies build args and env values with it, so `true` becomes "True". */
-export function pythonString(value: string | number | boolean): string {
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return String(value);
-}
+import { pythonString } from '../util/pyliteral.ts';
+import { ENV_NAME } from '../util/env-name.ts';
 
 // ---- building blocks ---------------------------------------------------------------------------
 
@@ -27,7 +23,7 @@ const stringish = (what: string) => z.union([z.string(), z.number()], { error: w
 
 /** str/int/float/bool -> Python's str() of it, as madengine passes build args and env values. */
 const scalar = (what = 'a string, number or boolean') =>
-  z.union([z.string(), z.number(), z.boolean()], { error: what }).transform(pythonString);
+  z.union([z.string(), z.number(), z.boolean()], { error: what }).transform((value) => pythonString(value));
 
 /** An integer written as a number or a numeric string (madengine calls int() on these). */
 function integer(what: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
@@ -52,7 +48,6 @@ const nullableScalar = z
   .union([z.string(), z.number(), z.boolean(), z.null()], { error: 'a string, number, boolean or null' })
   .transform((value) => (value === null ? null : pythonString(value)));
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, { error: 'a variable name (letters, digits and _, not starting with a digit)' });
 
 /** {NAME: value} with values stringified like madengine does before `--env NAME=value`. */

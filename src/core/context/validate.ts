@@ -4,8 +4,10 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { shortJson } from '../util/describe.ts';
+import { formatIssue } from '../util/zod.ts';
 import { didYouMean, editDistance } from '../util/suggest.ts';
-import { isPlainObject } from './parse.ts';
+import { isPlainObject } from '../util/object.ts';
 import { type AdditionalContext, KNOWN_CONTEXT_KEYS, additionalContextSchema } from './schema.ts';
 
 export interface ValidatedContext {
@@ -14,15 +16,15 @@ export interface ValidatedContext {
   warnings: string[];
 }
 
+/** How much of a bad value a message shows. */
+const SHOWN_LENGTH = 80;
+
 /** Names the origin of a top-level key in messages (the merged context may come from a file and a string). */
 export type SourceOf = (topLevelKey: string) => string;
 
-export function validateContext(raw: Record<string, unknown>, source: string): ValidatedContext {
-  return validateContextFrom(raw, () => source);
-}
-
-/** validateContext where each top-level key may come from a different place. */
-export function validateContextFrom(raw: Record<string, unknown>, sourceOf: SourceOf): ValidatedContext {
+/** Validates `raw`; `source` names where it came from, or, as a function, where each top-level key did. */
+export function validateContext(raw: Record<string, unknown>, source: string | SourceOf): ValidatedContext {
+  const sourceOf: SourceOf = typeof source === 'string' ? () => source : source;
   const result = additionalContextSchema.safeParse(raw);
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw, sourceOf));
   problems.push(...conflicts(raw, sourceOf));
@@ -53,9 +55,13 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sourceOf: SourceOf
     const expected = issue.issues[0]?.message ?? issue.message;
     return [`${where}: got key ${JSON.stringify(String(key))}, expected ${expected}`];
   }
-  const value = valueAt(raw, path);
-  const got = value === undefined ? 'nothing' : showValue(value);
-  return [`${where}: got ${got}, expected ${issue.message}`];
+  return [
+    formatIssue(issue, raw, {
+      path: () => where,
+      missing: (at) => `${at}: got nothing, expected ${issue.message}`,
+      invalid: (at, value) => `${at}: got ${shortJson(value, SHOWN_LENGTH)}, expected ${issue.message}`,
+    }),
+  ];
 }
 
 /** a.b[0]["/data"]: dots for plain names, brackets for indices and odd keys. */
@@ -69,21 +75,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     }
   }
   return out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const segment of path) {
-    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
-    else if (isPlainObject(current) && Object.hasOwn(current, String(segment))) current = current[String(segment)];
-    else return undefined;
-  }
-  return current;
-}
-
-function showValue(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
 /**
@@ -141,7 +132,7 @@ function conflicts(raw: Record<string, unknown>, sourceOf: SourceOf): string[] {
   const clashing = present.filter((key) => (key === 'slurm' ? target !== 'slurm' : target !== 'k8s'));
   if (clashing.length > 0) {
     problems.push(
-      `${sourceOf('deploy')}: deploy: got ${showValue(raw.deploy)}, expected a target matching the ${clashing.join(' and ')} ` +
+      `${sourceOf('deploy')}: deploy: got ${shortJson(raw.deploy, SHOWN_LENGTH)}, expected a target matching the ${clashing.join(' and ')} ` +
         `section given (remove 'deploy' or the section)`,
     );
   }
@@ -184,7 +175,7 @@ function unknownKeyWarnings(raw: Record<string, unknown>, sourceOf: SourceOf): s
       }
     } else {
       warnings.push(
-        `${sourceOf(key)}: ${key}: not a known option and its value is ${showValue(value)}, not a string; ` +
+        `${sourceOf(key)}: ${key}: not a known option and its value is ${shortJson(value, SHOWN_LENGTH)}, not a string; ` +
           `it only takes part in Dockerfile CONTEXT matching${suggestion}`,
       );
     }

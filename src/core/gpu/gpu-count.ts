@@ -3,11 +3,8 @@
  */
 import { ConfigError, RunError } from '../errors.ts';
 import { GPU_COUNT_ALIASES, type AdditionalContext } from '../context/schema.ts';
-import { parseIndexRanges } from '../context/ranges.ts';
-import { isPlainObject } from '../context/parse.ts';
+import { isPlainObject } from '../util/object.ts';
 import type { SystemInfo } from './types.ts';
-
-export { GPU_COUNT_ALIASES };
 
 export interface GpuCountResolution {
   /** The value as configured; -1 means "all GPUs". */
@@ -19,14 +16,13 @@ export interface GpuCountResolution {
 }
 
 type Dict = Record<string, unknown>;
-const isDict = isPlainObject;
 
 /** The context keys a GPU count can come from. */
 export type GpuCountContext = Pick<AdditionalContext, (typeof GPU_COUNT_ALIASES)[number] | 'slurm' | 'k8s' | 'kubernetes' | 'deployment_config'>;
 
 /** The first alias present in `section`, as an integer; undefined when none is present. */
 function countIn(section: unknown, where: string): { value: number; source: string } | undefined {
-  if (!isDict(section)) return undefined;
+  if (!isPlainObject(section)) return undefined;
   for (const alias of GPU_COUNT_ALIASES) {
     if (section[alias] === undefined || section[alias] === null) continue;
     return { value: toCount(section[alias], `${where}.${alias}`), source: `${where}.${alias}` };
@@ -68,11 +64,6 @@ export function resolveGpuCount(model: Dict, context: GpuCountContext, system: P
 }
 
 const pick = (dict: Dict, key: string): Dict | undefined => (key in dict ? { [key]: dict[key] } : undefined);
-
-/** madengine's `docker_gpus` syntax: "0,2-4,5-5,7" -> [0,2,3,4,5,7] (sorted, duplicates removed). */
-export function parseDockerGpus(spec: string): number[] {
-  return parseIndexRanges(spec, 'docker_gpus');
-}
 
 /**
  * The GPU indices a container gets: the first `requested` of `dockerGpus` (default: every

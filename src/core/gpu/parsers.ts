@@ -163,15 +163,22 @@ function amdSmiGpu(record: Record<string, unknown>): AmdSmiGpu | undefined {
   return entry;
 }
 
+/**
+ * The tool CSVs (amd-smi, rocm-smi): the header is the first line whose first column is `firstColumn`
+ * (warnings may come before it); every later line is a row of comma-separated values.
+ */
+function toolCsv(text: string, firstColumn: string): { header: string[]; rows: string[][] } {
+  const all = lines(text);
+  const headerAt = all.findIndex((line) => line.trim().startsWith(`${firstColumn},`));
+  if (headerAt < 0) return { header: [], rows: [] };
+  return { header: all[headerAt]!.trim().split(','), rows: all.slice(headerAt + 1).map((line) => line.trim().split(',')) };
+}
+
 /** `amd-smi list --csv`: header `gpu,gpu_bdf,gpu_uuid[,kfd_id,node_id,partition_id]...`, one row per GPU. */
 export function parseAmdSmiListCsv(text: string): AmdSmiGpu[] {
-  const all = lines(text);
-  const headerAt = all.findIndex((line) => /^gpu,/.test(line.trim()));
-  if (headerAt < 0) return [];
-  const header = all[headerAt]!.trim().split(',');
+  const { header, rows } = toolCsv(text, 'gpu');
   const gpus: AmdSmiGpu[] = [];
-  for (const line of all.slice(headerAt + 1)) {
-    const values = line.trim().split(',');
+  for (const values of rows) {
     if (!/^\d+$/.test(values[0] ?? '')) continue;
     const entry = amdSmiGpu(Object.fromEntries(header.map((key, i) => [key, values[i] ?? ''])));
     if (entry) gpus.push(entry);
@@ -220,16 +227,12 @@ export interface RocmSmiIdRow {
 
 /** `rocm-smi --showid --csv`: header `device,Device Name,Device ID,...`, rows `card<N>,...`. */
 export function parseRocmSmiShowIdCsv(text: string): RocmSmiIdRow[] {
-  const all = lines(text);
-  const headerAt = all.findIndex((line) => /^device,/.test(line.trim()));
-  if (headerAt < 0) return [];
-  const header = all[headerAt]!.trim().split(',');
+  const table = toolCsv(text, 'device');
   const rows: RocmSmiIdRow[] = [];
-  for (const line of all.slice(headerAt + 1)) {
-    const values = line.trim().split(',');
+  for (const values of table.rows) {
     const card = /^card(\d+)$/.exec(values[0] ?? '');
     if (!card) continue;
-    rows.push({ card: Number(card[1]), values: Object.fromEntries(header.slice(1).map((key, i) => [key, values[i + 1] ?? ''])) });
+    rows.push({ card: Number(card[1]), values: Object.fromEntries(table.header.slice(1).map((key, i) => [key, values[i + 1] ?? ''])) });
   }
   return rows;
 }

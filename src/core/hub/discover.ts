@@ -7,13 +7,17 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DiscoveryError } from '../errors.ts';
+import { DiscoveryError, errorMessage } from '../errors.ts';
+import { describeValue } from '../util/describe.ts';
 import { parseJsonText } from '../util/json-file.ts';
-import { describeIssue, normaliseModel } from './normalise.ts';
+import { formatIssue } from '../util/zod.ts';
+import { MODEL_ISSUE_WORDING, normaliseModel } from './normalise.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from './model.ts';
 import { subCataloguePath } from './paths.ts';
 import { runDynamicCatalogues } from './python-shim.ts';
 import type { DynamicResult } from './python-shim.ts';
+import { isPlainObject } from '../util/object.ts';
+import { isDirectory } from '../util/fs.ts';
 
 export interface Catalogue {
   /** Absolute path of the hub root. */
@@ -111,7 +115,7 @@ async function checkHubDir(root: string, hubDir: string): Promise<void> {
     if (!(await stat(root)).isDirectory()) throw new DiscoveryError(`hub '${hubDir}' is not a directory`, { file: hubDir });
   } catch (error) {
     if (error instanceof DiscoveryError) throw error;
-    throw new DiscoveryError(`hub directory '${hubDir}' (${root}) does not exist or cannot be read: ${errno(error)}`, {
+    throw new DiscoveryError(`hub directory '${hubDir}' (${root}) does not exist or cannot be read: ${errorMessage(error)}`, {
       file: hubDir,
       cause: error,
     });
@@ -125,7 +129,7 @@ async function readCatalogue(root: string, file: string, display: (relative: str
     const hint =
       isRoot && errnoCode(error) === 'ENOENT'
         ? `not found; a MAD hub needs a models.json (a JSON list of models) at its root (${root})`
-        : `cannot be read: ${errno(error)}`;
+        : `cannot be read: ${errorMessage(error)}`;
     throw new DiscoveryError(`${display(file)}: ${hint}`, { file: display(file), cause: error });
   }
 }
@@ -137,7 +141,7 @@ async function listSubCatalogues(root: string, display: (relative: string) => st
     entries = await readdir(path.join(root, 'scripts'), { withFileTypes: true });
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return []; // a hub without sub-catalogues needs no scripts/ directory
-    throw new DiscoveryError(`${display('scripts')}: cannot be listed: ${errno(error)}`, { file: display('scripts'), cause: error });
+    throw new DiscoveryError(`${display('scripts')}: cannot be listed: ${errorMessage(error)}`, { file: display('scripts'), cause: error });
   }
   const names = entries.map((entry) => entry.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const found = await Promise.all(
@@ -175,7 +179,7 @@ function catalogueModels(
   dir?: string,
 ): DiscoveredModel[] {
   if (!Array.isArray(raw)) {
-    throw new DiscoveryError(`${display(file)}: expected a JSON list of model objects, found ${describeType(raw)}`, {
+    throw new DiscoveryError(`${display(file)}: expected a JSON list of model objects, found ${describeValue(raw)}`, {
       file: display(file),
     });
   }
@@ -183,8 +187,8 @@ function catalogueModels(
   const models: DiscoveredModel[] = [];
   raw.forEach((entry: unknown, index) => {
     const where = `${display(file)}[${index}]${entryName(entry)}`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      problems.push(`${where}: expected a model object, found ${describeType(entry)}`);
+    if (!isPlainObject(entry)) {
+      problems.push(`${where}: expected a model object, found ${describeValue(entry)}`);
       return;
     }
     if (kind === 'static') {
@@ -195,7 +199,7 @@ function catalogueModels(
     }
     const parsed = normaliseModel(entry);
     if (!parsed.success) {
-      problems.push(...parsed.issues.map((issue) => `${where}: ${describeIssue(issue, entry)}`));
+      problems.push(...parsed.issues.map((issue) => `${where}: ${formatIssue(issue, entry, MODEL_ISSUE_WORDING)}`));
       return;
     }
     const model: Model = parsed.data;
@@ -252,20 +256,6 @@ function entryName(entry: unknown): string {
   return '';
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory(); // follows symlinks, like os.path.isdir
-  } catch {
-    return false;
-  }
-}
-
 async function exists(target: string): Promise<boolean> {
   try {
     await stat(target);
@@ -277,8 +267,4 @@ async function exists(target: string): Promise<boolean> {
 
 function errnoCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function errno(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

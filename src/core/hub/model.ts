@@ -8,6 +8,24 @@
  */
 import { z } from 'zod';
 
+/** madengine's CustomModel defaults (reference §1.2): what an entry that leaves a key out gets. The one copy. */
+export const MODEL_DEFAULTS = Object.freeze({
+  dockerfile: '',
+  dockercontext: '',
+  scripts: '',
+  url: '',
+  cred: '',
+  owner: '',
+  data: '',
+  n_gpus: '-1',
+  timeout: 7200 as number | null,
+  training_precision: '',
+  tags: Object.freeze([]) as readonly string[],
+  args: '',
+  multiple_results: '',
+  skip_gpu_arch: '',
+});
+
 /** n_gpus and friends may be written as numbers in JSON; madengine treats them as strings. */
 const stringish = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -23,20 +41,20 @@ const commaString = z
 
 export const modelSchema = z.looseObject({
   name: z.string().min(1, 'must be a non-empty string'),
-  dockerfile: z.string().default(''),
-  dockercontext: z.string().default(''),
-  scripts: z.string().default(''),
-  url: z.string().default(''),
-  cred: z.string().default(''),
-  owner: z.string().default(''),
-  data: z.string().default(''),
-  n_gpus: stringish.default('-1'),
-  timeout: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number), z.null()]).default(7200),
-  training_precision: z.string().default(''),
-  tags: tagList.default([]),
-  args: z.string().default(''),
-  multiple_results: z.string().default(''),
-  skip_gpu_arch: commaString.default(''),
+  dockerfile: z.string().default(MODEL_DEFAULTS.dockerfile),
+  dockercontext: z.string().default(MODEL_DEFAULTS.dockercontext),
+  scripts: z.string().default(MODEL_DEFAULTS.scripts),
+  url: z.string().default(MODEL_DEFAULTS.url),
+  cred: z.string().default(MODEL_DEFAULTS.cred),
+  owner: z.string().default(MODEL_DEFAULTS.owner),
+  data: z.string().default(MODEL_DEFAULTS.data),
+  n_gpus: stringish.default(MODEL_DEFAULTS.n_gpus),
+  timeout: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number), z.null()]).default(MODEL_DEFAULTS.timeout),
+  training_precision: z.string().default(MODEL_DEFAULTS.training_precision),
+  tags: tagList.default(() => [...MODEL_DEFAULTS.tags]),
+  args: z.string().default(MODEL_DEFAULTS.args),
+  multiple_results: z.string().default(MODEL_DEFAULTS.multiple_results),
+  skip_gpu_arch: commaString.default(MODEL_DEFAULTS.skip_gpu_arch),
 });
 
 /** A normalised model. Extra keys from the catalogue are preserved as `unknown`. */

@@ -7,43 +7,49 @@
  * precise error messages. A test checks both paths give identical output (values and key order).
  */
 import type { z } from 'zod';
-import { modelSchema } from './model.ts';
+import { MODEL_DEFAULTS, modelSchema } from './model.ts';
 import type { Model } from './model.ts';
+import { describeValue } from '../util/describe.ts';
+import type { IssueWording } from '../util/zod.ts';
+import { isPlainObject } from '../util/object.ts';
 
 type Outcome = { success: true; data: Model } | { success: false; issues: z.core.$ZodIssue[] };
 
-type Field = (value: unknown) => unknown; // returns SLOW when the value needs the full schema
+type Field = (value: unknown) => unknown; // a given value as the schema would output it, or SLOW when it needs the full schema
 const SLOW = Symbol('slow');
 
-const text =
-  (fallback: string): Field =>
-  (value) =>
-    value === undefined ? fallback : typeof value === 'string' ? value : SLOW;
+const text: Field = (value) => (typeof value === 'string' ? value : SLOW);
 
+/** Given values only: an absent key gets MODEL_DEFAULTS (see fieldValue). */
 const FIELDS: Record<string, Field> = {
   name: (value) => (typeof value === 'string' && value !== '' ? value : SLOW),
-  dockerfile: text(''),
-  dockercontext: text(''),
-  scripts: text(''),
-  url: text(''),
-  cred: text(''),
-  owner: text(''),
-  data: text(''),
-  n_gpus: (value) =>
-    value === undefined ? '-1' : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : SLOW,
-  timeout: (value) =>
-    value === undefined ? 7200 : typeof value === 'number' || value === null ? value : SLOW,
-  training_precision: text(''),
+  dockerfile: text,
+  dockercontext: text,
+  scripts: text,
+  url: text,
+  cred: text,
+  owner: text,
+  data: text,
+  n_gpus: (value) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : SLOW),
+  timeout: (value) => (typeof value === 'number' || value === null ? value : SLOW),
+  training_precision: text,
   tags: (value) => {
-    if (value === undefined) return [];
     const list = typeof value === 'string' ? value.split(',') : value;
     if (!Array.isArray(list) || !list.every((tag) => typeof tag === 'string')) return SLOW;
     return (list as string[]).map((tag) => tag.trim()).filter(Boolean);
   },
-  args: text(''),
-  multiple_results: text(''),
-  skip_gpu_arch: text(''),
+  args: text,
+  multiple_results: text,
+  skip_gpu_arch: text,
 };
+
+/** The output for one known key: the given value, or the model default (a key without one, `name`, is required). */
+function fieldValue(key: string, value: unknown): unknown {
+  if (value !== undefined) return FIELDS[key]!(value);
+  if (!Object.hasOwn(MODEL_DEFAULTS, key)) return SLOW;
+  const fallback = MODEL_DEFAULTS[key as keyof typeof MODEL_DEFAULTS];
+  return Array.isArray(fallback) ? [...fallback] : fallback;
+}
 
 const SHAPE_KEYS = Object.keys(modelSchema.shape);
 // Should model.ts gain a field this file does not know, every entry simply takes the schema path.
@@ -51,12 +57,12 @@ const FAST_PATH_USABLE = SHAPE_KEYS.every((key) => key in FIELDS);
 
 /** Normalise one entry like `modelSchema.safeParse(raw)`. */
 export function normaliseModel(raw: unknown): Outcome {
-  if (FAST_PATH_USABLE && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+  if (FAST_PATH_USABLE && isPlainObject(raw)) {
     const input = raw as Record<string, unknown>;
     const output: Record<string, unknown> = {};
     let fast = true;
     for (const key of SHAPE_KEYS) {
-      const value = FIELDS[key]!(input[key]);
+      const value = fieldValue(key, input[key]);
       if (value === SLOW) {
         fast = false;
         break;
@@ -81,26 +87,12 @@ const EXPECTED: Record<string, string> = {
   skip_gpu_arch: 'a comma-separated string or a list of strings',
 };
 
-/** "key 'n_gpus': expected a string or a number (...), found boolean true" for one schema issue. */
-export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const key = issue.path.map(String).join('.');
-  if (key === '') return issue.message;
-  const value = issue.path.reduce<unknown>(
-    (node, segment) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[segment] : undefined),
-    raw,
-  );
-  if (value === undefined) return `key '${key}' is required`;
-  const expected = EXPECTED[key] ?? (key in FIELDS ? 'a string' : undefined);
-  return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value)}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list ${truncate(JSON.stringify(value))}`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${truncate(JSON.stringify(value) ?? String(value))}`;
-}
-
-function truncate(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+/** How a model's schema issues read: "key 'n_gpus': expected a string or a number (...), found boolean true". */
+export const MODEL_ISSUE_WORDING: IssueWording = {
+  missing: (key, issue) => (key === '' ? issue.message : `key '${key}' is required`),
+  invalid: (key, value, issue) => {
+    if (key === '') return issue.message;
+    const expected = EXPECTED[key] ?? (key in FIELDS ? 'a string' : undefined);
+    return expected === undefined ? `key '${key}': ${issue.message}` : `key '${key}': expected ${expected}, found ${describeValue(value, { listItems: true })}`;
+  },
+};

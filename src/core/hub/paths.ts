@@ -3,6 +3,7 @@
  * byte-for-byte what madengine would write into build_manifest.json.
  */
 import path from 'node:path';
+import { ConfigError } from '../errors.ts';
 
 /** `os.path.normpath` for posix paths (unlike node's normalize, drops trailing slashes; "" -> "."). */
 export function pythonNormpath(value: string): string {
@@ -19,6 +20,23 @@ export function pythonJoin(...parts: readonly string[]): string {
     else joined += `/${part}`;
   }
   return joined;
+}
+
+/**
+ * A path inside the hub in normalised posix form ("./docker/" -> "docker"). An absolute path or one that
+ * climbs out of the hub is a ConfigError "<what> '<shown>' is outside the model hub: <advice>".
+ */
+export function hubRelative(
+  relative: string,
+  what: string,
+  advice = 'use a path relative to the hub root, e.g. "docker/..."',
+  shown = relative,
+): string {
+  const normalised = path.posix.normalize(relative).replace(/\/+$/, '') || '.';
+  if (path.posix.isAbsolute(normalised) || normalised === '..' || normalised.startsWith('../')) {
+    throw new ConfigError(`${what} '${shown}' is outside the model hub: ${advice}`);
+  }
+  return normalised;
 }
 
 /**

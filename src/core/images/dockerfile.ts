@@ -3,7 +3,8 @@
  * the MAD_SYSTEM_GPU_ARCHITECTURE default, and the GPU vendor (reference §2.2, §2.4).
  * Pure functions over the text, so they are tested without files.
  */
-import { parsePythonLiteral, PythonLiteralError } from '../util/pyliteral.ts';
+import { parsePythonLiteral, PythonLiteralError, pythonString } from '../util/pyliteral.ts';
+import { isPlainObject } from '../util/object.ts';
 
 const HEADER_MARKER = '# CONTEXT ';
 /** madengine only looks at `head -n5`. */
@@ -65,7 +66,7 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
         start + leading + error.offset + 1,
       );
     }
-    if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    if (!isPlainObject(values)) {
       throw new ContextHeaderError(
         `'# CONTEXT ${text}' must be a dict, e.g. {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
         lineNumber,
@@ -75,15 +76,6 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
     found = { values: values as Record<string, unknown>, text, line: lineNumber };
   }
   return found;
-}
-
-/** Python's str() for the scalars a header or a context can hold, so True matches True and None matches None. */
-export function pythonString(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (value === null) return 'None';
-  return undefined;
 }
 
 /**

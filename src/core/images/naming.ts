@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import type { Credentials } from '../registry/credentials.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from '../registry/docker-hub.ts';
+import { isPlainObject } from '../util/object.ts';
 
-/** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream). */
-function dockerfileStem(dockerfilePath: string): string {
+/** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream; / and \ both separate directories). */
+export function dockerfileStem(dockerfilePath: string): string {
   return path.posix.basename(dockerfilePath.replaceAll('\\', '/')).replaceAll('.Dockerfile', '');
 }
 
@@ -78,7 +80,7 @@ export function containerName(imageRef: string, rank?: string | number): string 
 
 function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {
   const entry = credentials?.[key];
-  if (entry === null || typeof entry !== 'object') return undefined;
+  if (!isPlainObject(entry)) return undefined;
   const repository = (entry as Record<string, unknown>).repository;
   // An empty repository would give ":<image>" / "<registry>/:<image>", which Docker rejects.
   return typeof repository === 'string' && repository !== '' ? repository : undefined;
@@ -87,36 +89,16 @@ function repositoryOf(credentials: Credentials | undefined, key: string): string
 /**
  * Reference an image is pushed as (madengine's _determine_registry_image_name):
  * - no registry: the local image name;
- * - docker.io / dockerhub (any case): "<dockerhub.repository>:<image>", or the image alone without a repository;
+ * - Docker Hub under any of its names (docker.io, dockerhub, index.docker.io, ...; any case): "<dockerhub.repository>:<image>",
+ *   or the image alone without a repository;
  * - any other registry R: "R/<R.repository>:<image>", or "R/<image>" without a repository.
  */
 export function registryImageName(registry: string | undefined, image: string, credentials?: Credentials): string {
   if (!registry) return image;
-  const lower = registry.toLowerCase();
-  if (lower === 'docker.io' || lower === 'dockerhub') {
-    const repository = repositoryOf(credentials, 'dockerhub');
+  if (isDockerHub(registry)) {
+    const repository = repositoryOf(credentials, DOCKER_HUB_CREDENTIAL_KEY);
     return repository === undefined ? image : `${repository}:${image}`;
   }
   const repository = repositoryOf(credentials, registry);
   return repository === undefined ? `${registry}/${image}` : `${registry}/${repository}:${image}`;
-}
-
-/** Marketing names madengine accepts for AMD architectures, mapped to their gfx target. */
-const ARCH_ALIASES: Readonly<Record<string, string>> = {
-  mi100: 'gfx908',
-  'mi-100': 'gfx908',
-  mi200: 'gfx90a',
-  'mi-200': 'gfx90a',
-  mi210: 'gfx90a',
-  mi250: 'gfx90a',
-  mi300: 'gfx940',
-  'mi-300': 'gfx940',
-  mi300a: 'gfx940',
-  mi300x: 'gfx942',
-  'mi-300x': 'gfx942',
-};
-
-/** "MI300X" -> "gfx942" etc. (case-insensitive); any other name is returned unchanged. */
-export function normalizeGpuArch(name: string): string {
-  return ARCH_ALIASES[name.trim().toLowerCase()] ?? name;
 }

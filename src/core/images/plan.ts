@@ -4,16 +4,17 @@
  * models using it get their madengine image name as a tag of that build (reference §2.3, §2.4).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DiscoveryError } from '../errors.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from '../hub/model.ts';
 import { dockerfileArchArg, hasBareArchArg, inferGpuVendor } from './dockerfile.ts';
 import type { GpuVendor } from './dockerfile.ts';
 import { archImageName, buildLogName, imageName } from './naming.ts';
-import { dockerfilePrefix, hubRelative, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
+import { dockerfilePrefix, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
+import { hubRelative } from '../hub/paths.ts';
 import type { ListingCache, ScannedDockerfile, SelectionContext } from './select.ts';
 import type { AdditionalContext } from '../context/schema.ts';
+import { isDirectory } from '../util/fs.ts';
 
 export interface PlannedImage {
   /** madengine's image name for this model and Dockerfile (with "_<arch>" for target-arch builds). */
@@ -72,10 +73,6 @@ const ARCH_ARG = 'MAD_SYSTEM_GPU_ARCHITECTURE';
 function contextDirFor(model: Model): string {
   if (model.dockercontext.trim() !== '') return hubRelative(model.dockercontext.trim(), `model ${model.name}: dockercontext`);
   return model.dockerfile.toLowerCase().includes('primus') ? '.' : 'docker';
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  return (await fs.stat(target).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** Key order must not change the id: hash a canonical form of the build input. */

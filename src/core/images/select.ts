@@ -8,7 +8,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DiscoveryError } from '../errors.ts';
 import type { Model } from '../hub/model.ts';
-import { ContextHeaderError, headerMismatches, parseContextHeader, pythonString } from './dockerfile.ts';
+import { hubRelative } from '../hub/paths.ts';
+import { ContextHeaderError, headerMismatches, parseContextHeader } from './dockerfile.ts';
+import { pythonString } from '../util/pyliteral.ts';
 
 /** madengine's defaults for Dockerfile filtering (§2.1); explicit context always wins. */
 export const SELECTION_DEFAULTS: Readonly<Record<string, string>> = { gpu_vendor: 'AMD', guest_os: 'UBUNTU' };
@@ -73,17 +75,6 @@ export function dockerfilePrefix(model: Model): string {
     );
   }
   return hubRelative(raw, `model ${model.name}: dockerfile`);
-}
-
-/** Normalise a hub-relative path ("./docker/" -> "docker"); a path outside the hub is a ConfigError. */
-export function hubRelative(raw: string, what: string): string {
-  const normalised = path.posix.normalize(raw).replace(/\/+$/, '') || '.';
-  if (path.posix.isAbsolute(normalised) || normalised === '..' || normalised.startsWith('../')) {
-    throw new ConfigError(
-      `${what} '${raw}' is outside the model hub: use a path relative to the hub root, e.g. "docker/..."`,
-    );
-  }
-  return normalised;
 }
 
 /** `ls` order: plain byte order, independent of the locale. */
@@ -174,17 +165,6 @@ export async function findDockerfiles(
 ): Promise<DockerfileCandidate[]> {
   const { scanned } = await scanDockerfiles(dockerfilePrefix(model), hubDir, selection);
   return scanned.map((item) => item.candidate);
-}
-
-/** Hub-relative paths of the model's matching Dockerfiles; none is a DiscoveryError that shows the candidates. */
-export async function selectDockerfiles(
-  model: Model,
-  hubDir: string,
-  selection: SelectionContext,
-): Promise<string[]> {
-  const prefix = dockerfilePrefix(model);
-  const scan = await scanDockerfiles(prefix, hubDir, selection);
-  return matchingOrThrow(model, prefix, hubDir, selection, scan).map((item) => item.candidate.path);
 }
 
 /** The matching Dockerfiles of a scan, or the DiscoveryError explaining why there are none. */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
+import { formatIssue } from '../util/zod.ts';
 
 export const builtImageSchema = z.looseObject({
   docker_image: z.string().min(1),
@@ -69,10 +70,12 @@ export async function readManifest(file: string): Promise<BuildManifest> {
   const raw = await readJsonFile(file, ConfigError);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(top level)';
-      return issue.code === 'invalid_type' && issue.input === undefined ? `missing required key '${key}'` : `${key}: ${issue.message}`;
-    });
+    const problems = parsed.error.issues.map((issue) =>
+      formatIssue(issue, raw, {
+        missing: (key) => `missing required key '${key}'`,
+        invalid: (key, _value, { message }) => `${key || '(top level)'}: ${message}`,
+      }),
+    );
     throw new ConfigError(`${file}: not a valid build manifest: ${problems.join('; ')}`, { file });
   }
   const manifest = parsed.data;

@@ -1,6 +1,7 @@
 /** Grouping models into matrix entries (one per model, or per build and runner), named for the checks list. */
 import type { MatrixModel } from './plan.ts';
 import { canonicalCount } from './labels.ts';
+import { dockerfileStem } from '../images/naming.ts';
 
 /** Job names longer than this are cut: GitHub shows them in narrow lists. */
 const MAX_NAME_LENGTH = 100;
@@ -57,10 +58,6 @@ function entryOf(members: readonly MatrixModel[], runsOn: ReadonlyMap<string, re
     n_gpus: mostGpus(members.map((model) => model.nGpus)),
     'runs-on': [...runsOn.get(first.name)!],
   };
-}
-
-function dockerfileStem(dockerfile: string): string {
-  return dockerfile.slice(dockerfile.lastIndexOf('/') + 1).replaceAll('.Dockerfile', '');
 }
 
 function gpuText(nGpus: string): string {

@@ -1,27 +1,33 @@
 /** The build-matrix action's inputs, parsed and checked: models, group-by, max-jobs, runner-labels. */
 import { ConfigError } from '../errors.ts';
 import type { Model } from '../hub/model.ts';
-import { describeIssue, normaliseModel } from '../hub/normalise.ts';
+import { MODEL_ISSUE_WORDING, normaliseModel } from '../hub/normalise.ts';
+import { describeValue } from '../util/describe.ts';
+import { isPlainObject } from '../util/object.ts';
 import { didYouMean } from '../util/suggest.ts';
+import { formatIssue } from '../util/zod.ts';
 import type { GroupBy } from './group.ts';
 import { normaliseLabelKey, type RunnerLabels } from './labels.ts';
 import { MAX_MATRIX_JOBS } from './pack.ts';
 
+/** The inputs are JSON: bad values are described in its words ("an array"). */
+const JSON_WORDS = { array: 'an array' } as const;
+
 /** discover's `models` output (a JSON array of model records) -> models, deduplicated by name. */
 export function parseModelRecords(value: unknown, source: string): Model[] {
   if (!Array.isArray(value)) {
-    throw new ConfigError(`${source}: expected a JSON array of model records (the 'models' output of discover), found ${kindOf(value)}`);
+    throw new ConfigError(`${source}: expected a JSON array of model records (the 'models' output of discover), found ${describeValue(value, JSON_WORDS)}`);
   }
   const models: Model[] = [];
   const seen = new Set<string>();
   value.forEach((raw, index) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new ConfigError(`${source}: item ${index} must be a model record (an object with at least 'name'), found ${kindOf(raw)}`);
+    if (!isPlainObject(raw)) {
+      throw new ConfigError(`${source}: item ${index} must be a model record (an object with at least 'name'), found ${describeValue(raw, JSON_WORDS)}`);
     }
     const outcome = normaliseModel(raw);
     if (!outcome.success) {
       const name = typeof (raw as { name?: unknown }).name === 'string' ? ` (${(raw as { name: string }).name})` : '';
-      throw new ConfigError(`${source}: item ${index}${name}: ${outcome.issues.map((issue) => describeIssue(issue, raw)).join('; ')}`);
+      throw new ConfigError(`${source}: item ${index}${name}: ${outcome.issues.map((issue) => formatIssue(issue, raw, MODEL_ISSUE_WORDING)).join('; ')}`);
     }
     // discover never repeats a model; a hand-written list might, and one job per name is enough.
     if (seen.has(outcome.data.name)) return;
@@ -49,8 +55,8 @@ const KEY_FORMS = "'<VENDOR>:<n_gpus>' (e.g. 'AMD:8'), '<VENDOR>' (AMD or NVIDIA
 
 /** The `runner-labels` mapping: every key in one of the documented forms, every value a label or a list of labels. */
 export function parseRunnerLabels(value: unknown, source: string): RunnerLabels {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${kindOf(value)}`);
+  if (!isPlainObject(value)) {
+    throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${describeValue(value, JSON_WORDS)}`);
   }
   const labels = new Map<string, readonly string[]>();
   const given = new Map<string, string>();
@@ -72,15 +78,7 @@ export function parseRunnerLabels(value: unknown, source: string): RunnerLabels 
 function labelList(raw: unknown, where: string): string[] {
   const list = typeof raw === 'string' ? [raw] : raw;
   if (!Array.isArray(list) || list.length === 0 || !list.every((label) => typeof label === 'string' && label.trim() !== '')) {
-    throw new ConfigError(`${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${kindOf(raw)}`);
+    throw new ConfigError(`${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${describeValue(raw, JSON_WORDS)}`);
   }
   return list.map((label: string) => label.trim());
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value) ?? String(value);
-  return `${typeof value} ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }

@@ -83,13 +83,6 @@ export class LogScanner {
   }
 }
 
-/** Scans a whole text (convenience for small logs and tests). */
-export function scanLogText(text: string | Uint8Array, options: LogScanOptions = {}): LogScan {
-  const scanner = new LogScanner(options);
-  scanner.push(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
-  return scanner.end();
-}
-
 const READ_SIZE = 1024 * 1024;
 
 /** Streams a log file through a LogScanner, reusing one read buffer. */

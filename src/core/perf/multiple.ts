@@ -2,11 +2,12 @@
  * `multiple_results` models (reference §3.8, §3.9): the model writes a CSV with one row per result
  * (columns model, performance, metric, plus any others) instead of a performance line.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RunError, errorMessage } from '../errors.ts';
 import { CsvSyntaxError, parseCsvTable } from '../util/csv.ts';
 import type { CsvTable } from '../util/csv.ts';
+import { isFile } from '../util/fs.ts';
 import type { PerfRow } from './perf-csv.ts';
 
 export const REQUIRED_RESULT_COLUMNS = ['model', 'performance', 'metric'] as const;
@@ -32,14 +33,6 @@ export interface MultipleResultsCheck {
   path?: string;
   /** Why not, for the FAILURE reason. */
   reason?: string;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The CSV path: relative to cwd first, then to the model directory (madengine's order). */

@@ -36,11 +36,6 @@ export const KNOWN_COLUMNS: readonly string[] = [...PERF_CSV_COLUMNS, ...OUR_COL
 /** One perf.csv row; a missing column is written as "". */
 export type PerfRow = Partial<Record<string, string>>;
 
-export interface PerfCsv {
-  columns: string[];
-  rows: PerfRow[];
-}
-
 /**
  * The column order after adding `rows` to a file with `existing` columns: every known column in
  * canonical order, then the file's other columns in their order, then new extra columns in the
@@ -58,14 +53,6 @@ export function perfCsvColumns(existing: readonly string[], rows: readonly PerfR
   existing.forEach(add);
   for (const row of rows) Object.keys(row).forEach(add);
   return columns;
-}
-
-/** Reads a perf.csv (ours or madengine's); column names are trimmed. */
-export async function readPerfCsv(file: string): Promise<PerfCsv> {
-  const text = await readText(file);
-  if (text === undefined) throw new ConfigError(`perf CSV not found: ${file}`, { file });
-  const table = parseTable(text, file);
-  return { columns: table.columns, rows: table.rows };
 }
 
 const writers = new Map<string, Promise<void>>();

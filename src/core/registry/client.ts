@@ -5,14 +5,12 @@
  * Credentials come in as an object and never appear in errors or logs.
  */
 import { createHash } from 'node:crypto';
-import { MadError } from '../errors.ts';
+import { MadError, errorMessage } from '../errors.ts';
 import { registryCredentialKey, registryLogin } from './credentials.ts';
 import type { Credentials, RegistryLogin } from './credentials.ts';
-import { DOCKER_HUB_API_HOST, formatImageReference, isDockerHub, parseImageReference } from './reference.ts';
+import { DOCKER_HUB_API_HOST, isDockerHub } from './docker-hub.ts';
+import { formatImageReference, parseImageReference } from './reference.ts';
 import type { ImageReference } from './reference.ts';
-
-export { formatImageReference, parseImageReference } from './reference.ts';
-export type { ImageReference } from './reference.ts';
 
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -377,5 +375,5 @@ function networkReason(error: unknown): string {
   let reason: unknown = error;
   while (reason instanceof Error && reason.cause !== undefined) reason = reason.cause;
   if (reason instanceof AggregateError && reason.errors.length > 0) reason = reason.errors[0];
-  return reason instanceof Error ? reason.message : String(reason);
+  return errorMessage(reason);
 }

@@ -6,9 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { describeValue } from '../util/describe.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
-import { isPlainObject } from '../context/parse.ts';
+import { isPlainObject } from '../util/object.ts';
+import { DOCKER_HUB_CREDENTIAL_KEY, DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from './docker-hub.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -21,9 +23,14 @@ export interface RegistryLogin {
   password: string;
 }
 
+/** A login as the Engine API takes it (pull, push, checkAuth): with the server it is for. */
+export interface RegistryAuth extends RegistryLogin {
+  serveraddress: string;
+}
+
 export const CREDENTIAL_FILE = 'credential.json';
-const DOCKERHUB_KEY = 'dockerhub';
-const DOCKERHUB_ALIASES = new Set(['docker.io', 'dockerhub', 'index.docker.io', 'registry-1.docker.io']);
+/** How a bad value is described in messages: its kind, never the value itself, which may be a secret. */
+const KIND_ONLY = { hideValue: true, article: true, array: 'an array' } as const;
 
 /**
  * Reads `<hubDir>/credential.json` (absent = no credentials), then lets MAD_DOCKERHUB_USER and
@@ -48,7 +55,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
   const data = parseJsonText(text, file, ConfigError);
   if (!isPlainObject(data)) {
     throw new ConfigError(
-      `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describe(data)}`,
+      `${file}: must be a JSON object of entries like {"dockerhub": {"username": "...", "password": "..."}}, got ${describeValue(data, KIND_ONLY)}`,
       { file, line: 1, column: 1 },
     );
   }
@@ -58,7 +65,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
     const at = where.line === undefined ? '' : `:${where.line}:${where.column}`;
     if (!isPlainObject(entry)) {
       throw new ConfigError(
-        `${file}${at}: entry '${name}' must be an object like {"username": "...", "password": "..."}, got ${describe(entry)}`,
+        `${file}${at}: entry '${name}' must be an object like {"username": "...", "password": "..."}, got ${describeValue(entry, KIND_ONLY)}`,
         { file, ...where },
       );
     }
@@ -68,7 +75,7 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
       else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
       else {
         throw new ConfigError(
-          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describe(value)}`,
+          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describeValue(value, KIND_ONLY)}`,
           { file, ...where },
         );
       }
@@ -89,15 +96,15 @@ function applyDockerhubEnv(credentials: Credentials, env: NodeJS.ProcessEnv): Cr
     throw new ConfigError(`${present} is set but ${missing} is not: set both to log in to Docker Hub, or neither`);
   }
   // The environment wins for what it sets; other keys of the file's entry (e.g. repository) stay.
-  const dockerhub: CredentialEntry = { ...credentials[DOCKERHUB_KEY], username: user, password };
+  const dockerhub: CredentialEntry = { ...credentials[DOCKER_HUB_CREDENTIAL_KEY], username: user, password };
   if (repository) dockerhub.repository = repository;
-  return { ...credentials, [DOCKERHUB_KEY]: dockerhub };
+  return { ...credentials, [DOCKER_HUB_CREDENTIAL_KEY]: dockerhub };
 }
 
 /** The credential.json key holding a registry's login: Docker Hub's names map to `dockerhub`, others are verbatim. */
 export function registryCredentialKey(registry: string): string {
-  const normalized = registry.trim().toLowerCase();
-  return normalized === '' || DOCKERHUB_ALIASES.has(normalized) ? DOCKERHUB_KEY : registry.trim();
+  const trimmed = registry.trim();
+  return trimmed === '' || isDockerHub(trimmed) ? DOCKER_HUB_CREDENTIAL_KEY : trimmed;
 }
 
 /**
@@ -115,6 +122,11 @@ export function registryLogin(registry: string, credentials: Credentials): Regis
     );
   }
   return { username: entry.username!, password: entry.password! };
+}
+
+/** The Engine API auth for `login` on `registry`; Docker Hub's logins are for its legacy server address. */
+export function registryAuthFor(registry: string, login: RegistryLogin): RegistryAuth {
+  return { username: login.username, password: login.password, serveraddress: isDockerHub(registry) ? DOCKER_HUB_SERVER_ADDRESS : registry };
 }
 
 /**
@@ -136,6 +148,16 @@ export function credentialBuildArgs(credName: string, credentials: Credentials, 
   return args;
 }
 
+/** madengine's rule for secrets in the environment: every variable whose name contains MAD_SECRETS. */
+export function isSecretName(name: string): boolean {
+  return name.includes('MAD_SECRETS');
+}
+
+/** The MAD_SECRETS* variables that are set in `env`: madengine passes them as build args and into every container. */
+export function secretEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => isSecretName(name) && value !== undefined)) as Record<string, string>;
+}
+
 /** Every non-empty credential value, longest first, so callers can mask them (core.setSecret, log redaction). */
 export function secretValues(credentials: Credentials): string[] {
   const values = new Set<string>();
@@ -155,14 +177,6 @@ export function redact(text: string, secrets: Iterable<string>, mask = '***'): s
 
 // ---------------------------------------------------------------- helpers
 
-/** Type of a value for messages; never the value itself, which may be a secret. */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
-
-/** Offset of a JSON.parse error: V8 says "at position N" (Node 20-24), or "Unexpected end of JSON input". */
 /** Where a top-level key appears (first `"key":`), for pointing at an entry; best effort. */
 function locateKey(text: string, key: string): { line?: number; column?: number } {
   const pattern = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:`);

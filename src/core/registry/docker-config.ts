@@ -7,8 +7,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RegistryLogin } from './credentials.ts';
-
-const DOCKER_HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+import { DOCKER_HUB_ALIASES, isDockerHub } from './docker-hub.ts';
 
 export async function dockerConfigLogin(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryLogin | undefined> {
   const file = path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker'), 'config.json');
@@ -18,7 +17,7 @@ export async function dockerConfigLogin(registry: string, env: NodeJS.ProcessEnv
   } catch {
     return undefined;
   }
-  const keys = DOCKER_HUB_KEYS.includes(registry) ? DOCKER_HUB_KEYS : [registry, `https://${registry}`, `http://${registry}`];
+  const keys = isDockerHub(registry) ? DOCKER_HUB_ALIASES : [registry, `https://${registry}`, `http://${registry}`];
   for (const key of keys) {
     const entry = auths[key];
     if (!entry) continue;

@@ -4,6 +4,7 @@
  * and Docker Hub's official images live under `library/`.
  */
 import { ConfigError } from '../errors.ts';
+import { DOCKER_HUB, isDockerHub } from './docker-hub.ts';
 
 export interface ImageReference {
   /** Registry host[:port] as written, `docker.io` when none was. */
@@ -17,10 +18,6 @@ export interface ImageReference {
   /** What `/v2/<repository>/manifests/<reference>` takes: the digest when given (it pins), else the tag. */
   reference: string;
 }
-
-export const DOCKER_HUB = 'docker.io';
-/** Where Docker Hub's Registry API actually answers. */
-export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -72,7 +69,8 @@ export function parseImageReference(text: string): ImageReference {
       fail(`repository component '${component}' must be lower-case letters and digits separated by '.', '_', '__' or '-'${hint}`);
     }
   }
-  if (isDockerHub(registry)) {
+  // Only a host names Docker Hub here: "DockerHub/x" is, to Docker, a registry called DockerHub.
+  if (registry.includes('.') && isDockerHub(registry)) {
     registry = DOCKER_HUB;
     if (!repository.includes('/')) repository = `library/${repository}`;
   }
@@ -87,9 +85,4 @@ export function parseImageReference(text: string): ImageReference {
 /** The fully qualified form, e.g. `docker.io/library/ubuntu:latest`, `127.0.0.1:5000/a/b@sha256:...`. */
 export function formatImageReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag === undefined ? '' : `:${ref.tag}`}${ref.digest === undefined ? '' : `@${ref.digest}`}`;
-}
-
-export function isDockerHub(registry: string): boolean {
-  const host = registry.toLowerCase();
-  return host === DOCKER_HUB || host === 'index.docker.io' || host === DOCKER_HUB_API_HOST;
 }

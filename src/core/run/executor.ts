@@ -5,6 +5,7 @@
  * fresh model dir, pre-scripts, copy of the model's script dir, the model script with its args
  * (under encapsulate_script), post-scripts; all output goes to one log file.
  */
+import type { RegistryAuth } from '../registry/credentials.ts';
 
 export interface ScriptStep {
   /** Hub-relative path of a script (or directory) to copy into the model dir and run with bash. */
@@ -42,7 +43,7 @@ export interface ModelRunSpec {
    * Pull `image` first (a registry image from the manifest, as madengine does). When the pull fails,
    * `fallbackImage` (the local build's name) is run if it exists.
    */
-  pull?: { auth?: { username: string; password: string; serveraddress: string }; onlyIfMissing?: boolean };
+  pull?: { auth?: RegistryAuth; onlyIfMissing?: boolean };
   fallbackImage?: string;
   /** The hub: mounted at /myworkspace in containers, the working directory on the host. */
   hubDir: string;

@@ -1,5 +1,5 @@
 /** Where a docker run's image comes from: the registry image (pulled, local build as fallback), a local_image, or the local build. */
-import { registryLogin, type Credentials } from '../registry/credentials.ts';
+import { registryAuthFor, registryLogin, type Credentials } from '../registry/credentials.ts';
 import { parseImageReference } from '../registry/reference.ts';
 import { dockerConfigLogin } from '../registry/docker-config.ts';
 import type { BuiltImage } from '../manifest/manifest.ts';
@@ -20,7 +20,7 @@ export async function imageToRun(key: string, built: BuiltImage, credentials: Cr
       login = undefined;
     }
     login ??= await dockerConfigLogin(registry, env);
-    return login ? { ...login, serveraddress: registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry } : undefined;
+    return login ? registryAuthFor(registry, login) : undefined;
   };
   if (built.registry_image) {
     const credentials = await auth(built.registry_image);

@@ -8,8 +8,9 @@ import type { SystemInfo } from '../gpu/types.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { isPlainObject } from '../util/object.ts';
+import { ENV_NAME } from '../util/env-name.ts';
+import { secretEnv } from '../registry/credentials.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
@@ -21,13 +22,13 @@ const FORWARDED_HOST_ENV = [
 
 /** Every name must be a shell/env identifier; the error names where the bad one came from. */
 export function checkEnvNames(env: Record<string, string>, where: string): void {
-  const bad = Object.keys(env).filter((name) => !IDENTIFIER.test(name));
+  const bad = Object.keys(env).filter((name) => !ENV_NAME.test(name));
   if (bad.length) throw new ConfigError(`${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`);
 }
 
 /** An unvalidated {NAME: value} (a tools.json definition's env_vars) as strings; null and undefined values dropped. */
 function stringRecord(value: unknown): Record<string, string> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  if (!isPlainObject(value)) return {};
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : String(v);
   return out;
@@ -81,7 +82,7 @@ export function modelEnvironment(input: ModelEnvInput): Record<string, string> {
   if (input.system.gpuVendor === 'AMD' && input.system.rocmPath) env.ROCM_PATH = input.system.rocmPath;
   for (const name of FORWARDED_HOST_ENV) if (hostEnv[name] !== undefined) env[name] = hostEnv[name]!;
   if (env.MAD_MULTI_NODE_RUNNER === undefined) env.MAD_MULTI_NODE_RUNNER = multiNodeRunner(launcherOf(context, input.model, hostEnv), input.gpuCount);
-  for (const [name, value] of Object.entries(hostEnv)) if (name.includes('MAD_SECRETS') && value !== undefined) env[name] = value;
+  Object.assign(env, secretEnv(hostEnv));
   Object.assign(env, input.credentialEnv, input.dataEnv);
   // A null value (madengine's "detect it") is not passed: the detected value, if any, stays.
   for (const [name, value] of Object.entries(context.docker_env_vars ?? {})) if (value !== null) env[name] = value;

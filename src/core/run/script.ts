@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { hubRelative } from '../hub/paths.ts';
 import type { ModelRunSpec, ScriptStep } from './executor.ts';
 
 /** madengine's model dir name, relative to the workspace. */
@@ -40,7 +41,7 @@ export interface ModelCommand {
 
 /** madengine's resolution: *.sh / *.slurm -> bash, *.py -> python3, anything else is a directory with run.sh. */
 export function resolveModelCommand(script: string): ModelCommand {
-  const normalized = hubRelative(script, 'script');
+  const normalized = scriptPath(script, 'script');
   if (/\.(sh|slurm)$/.test(normalized)) {
     return { sourceDir: path.posix.dirname(normalized), interpreter: 'bash', entry: path.posix.basename(normalized) };
   }
@@ -54,14 +55,10 @@ export function resolveModelCommand(script: string): ModelCommand {
  * A hub-relative path in posix form; throws a ConfigError when it is empty, absolute or climbs out of
  * the hub, since the container only sees the hub (and the host executor must not run files outside it).
  */
-function hubRelative(value: string, what: string): string {
+function scriptPath(value: string, what: string): string {
   const trimmed = value.trim().replaceAll('\\', '/');
   if (trimmed === '') throw new ConfigError(`${what} is empty: expected a path relative to the model hub, e.g. scripts/dummy/run.sh`);
-  const normalized = path.posix.normalize(trimmed).replace(/\/+$/, '') || '.';
-  if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {
-    throw new ConfigError(`${what} '${value}' is outside the model hub: expected a path relative to the hub that stays inside it, e.g. scripts/common/pre_scripts/pre_test.sh`);
-  }
-  return normalized;
+  return hubRelative(trimmed, what, 'expected a path relative to the hub that stays inside it, e.g. scripts/common/pre_scripts/pre_test.sh', value);
 }
 
 /** `printf '%s\n' <text>`: prints any text literally (echo would interpret a leading -e / -n). */
@@ -79,7 +76,7 @@ function userCommand(parts: string[]): string {
 }
 
 function scriptStep(step: ScriptStep, kind: 'pre-script' | 'post-script', index: number): string[] {
-  const source = hubRelative(step.path, `${kind}s[${index}].path`);
+  const source = scriptPath(step.path, `${kind}s[${index}].path`);
   const entry = path.posix.basename(source);
   const label = `${kind} ${source}${step.args?.trim() ? ` ${step.args.trim()}` : ''}`;
   if (step.cwd !== undefined) {

@@ -98,11 +98,6 @@ export function parseCsvRecords(text: string): CsvRecord[] {
   return records;
 }
 
-/** Parses CSV text into rows of fields (see parseCsvRecords). */
-export function parseCsv(text: string): string[][] {
-  return parseCsvRecords(text).map((record) => record.fields);
-}
-
 export interface CsvTable {
   /** Header names, trimmed (madengine strips column names on read). */
   columns: string[];
@@ -157,10 +152,6 @@ export function formatCsvField(value: string): string {
 export function formatCsvRow(fields: readonly string[], eol = '\n'): string {
   if (fields.length === 1 && fields[0] === '') return `""${eol}`;
   return fields.map(formatCsvField).join(',') + eol;
-}
-
-export function formatCsv(rows: readonly (readonly string[])[], eol = '\n'): string {
-  return rows.map((row) => formatCsvRow(row, eol)).join('');
 }
 
 function countLineBreaks(text: string): number {

@@ -29,7 +29,7 @@ export function parseJsonText(text: string, displayPath: string, ErrorType: type
   try {
     return JSON.parse(body);
   } catch (error) {
-    const fault = findJsonSyntaxError(body) ?? { offset: body.length, reason: errorText(error) };
+    const fault = findJsonSyntaxError(body) ?? { offset: body.length, reason: errorMessage(error) };
     const { line, column } = lineColumnAt(body, fault.offset);
     throw new ErrorType(`${displayPath}:${line}:${column}: invalid JSON: ${fault.reason}`, {
       file: displayPath,
@@ -38,10 +38,6 @@ export function parseJsonText(text: string, displayPath: string, ErrorType: type
       cause: error,
     });
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export interface JsonSyntaxFault {

@@ -14,6 +14,21 @@ export class PythonLiteralError extends Error {
   }
 }
 
+/**
+ * Python's str() of a scalar, so `true` is "True" and null is "None": madengine stringifies build args
+ * and env values with it, and compares Dockerfile headers with the context that way. Undefined for
+ * what is not a scalar.
+ */
+export function pythonString(value: string | number | boolean): string;
+export function pythonString(value: unknown): string | undefined;
+export function pythonString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (value === null) return 'None';
+  return undefined;
+}
+
 export function parsePythonLiteral(text: string): unknown {
   const parser = new Parser(text);
   const value = parser.value();

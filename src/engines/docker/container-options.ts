@@ -11,6 +11,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { containerName } from '../../core/images/naming.ts';
 import type { ModelRunSpec } from '../../core/run/executor.ts';
 import { CONTAINER_WORKSPACE } from '../../core/run/script.ts';
+import { ENV_NAME } from '../../core/util/env-name.ts';
 
 export const LABEL_RUN_ID = 'org.madengine.run-id';
 export const LABEL_MODEL = 'org.madengine.model';
@@ -19,8 +20,6 @@ export interface ContainerOptionsSettings {
   /** Whether a host path exists (default fs.existsSync); /dev/fuse is passed only when it does. */
   exists?: (hostPath: string) => boolean;
 }
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function device(hostPath: string): Docker.DeviceMapping {
   return { PathOnHost: hostPath, PathInContainer: hostPath, CgroupPermissions: 'rwm' };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
 import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
-import { baseImages, buildImage, checkRegistryAuth, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
+import { baseImages, buildImage, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
 
 export function dockerImageEngine(docker: Docker): ImageEngine {
   // hashInputs and build both need the context walk; do it once per (context, Dockerfile).
@@ -43,7 +43,10 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
       return { imageId, baseImage: baseImages(context.dockerfileText, request.buildArgs)[0] ?? '' };
     },
     tag: (source, target) => tagImage(docker, source, target),
-    login: (auth) => checkRegistryAuth(docker, auth),
+    // POST /auth: throws with the daemon's reason on bad credentials.
+    login: async (auth) => {
+      await docker.checkAuth(auth);
+    },
     push: (ref, auth, onLine) => pushImage(docker, ref, auth, onLine),
   };
 }

@@ -7,12 +7,8 @@
 import type Docker from 'dockerode';
 import { BuildError, errorMessage } from '../../core/errors.ts';
 import { packBuildContext, type BuildContext } from './build-context.ts';
-
-export interface RegistryAuth {
-  username: string;
-  password: string;
-  serveraddress: string;
-}
+import type { RegistryAuth } from '../../core/registry/credentials.ts';
+import { isDockerHub } from '../../core/registry/docker-hub.ts';
 
 export interface BuildRequest {
   tag: string;
@@ -127,11 +123,6 @@ export async function pullImage(docker: Docker, ref: string, auth?: RegistryAuth
   await followProgress(docker, stream, onLine);
 }
 
-/** Log in through the API (POST /auth); throws with the daemon's reason on bad credentials. */
-export async function checkRegistryAuth(docker: Docker, auth: RegistryAuth): Promise<void> {
-  await docker.checkAuth(auth);
-}
-
 /** "host:5000/a/b:tag" -> { repo: "host:5000/a/b", tag: "tag" } (a ':' after the last '/' is the tag). */
 export function splitTag(ref: string): { repo: string; tag: string } {
   const slash = ref.lastIndexOf('/');
@@ -176,7 +167,12 @@ export async function shouldPull(docker: Docker, dockerfileText: string, buildAr
   return false;
 }
 
-/** "docker.io/library/ubuntu" and "ubuntu" name the same repository. */
+/**
+ * "docker.io/library/ubuntu" and "ubuntu" name the same repository: a Docker Hub host in front is dropped
+ * (only a host: "dockerhub/x" is the user dockerhub's repository x).
+ */
 function canonicalRepository(name: string): string {
-  return name.replace(/^(docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
+  const host = name.slice(0, Math.max(0, name.indexOf('/')));
+  const repository = host.includes('.') && isDockerHub(host) ? name.slice(host.length + 1) : name;
+  return repository.replace(/^library\//, '');
 }
