@@ -50,7 +50,7 @@ describe('parseTag', () => {
   });
 });
 
-describe('selectModels: madengine vectors (reference §1.3)', () => {
+describe('selectModels: madengine vectors (compat §1.3)', () => {
   const corpus = catalogue(
     entry({ name: 'other', tags: ['inference'], args: '' }),
     entry({ name: 'MAD-private/a', tags: ['inference'], args: '' }, 'static'),

@@ -9,7 +9,7 @@ import {
   parseContextHeader,
 } from '../../src/core/images/dockerfile.ts';
 
-describe('parseContextHeader (§2.2)', () => {
+describe('parseContextHeader (compat §2.2)', () => {
   it('reads the Python dict from the first line', () => {
     const header = parseContextHeader("# CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}\nFROM rocm/pytorch\n");
     assert.deepEqual(header, {
@@ -52,7 +52,7 @@ describe('parseContextHeader (§2.2)', () => {
   });
 });
 
-describe('headerMismatches (§2.2 Context.filter)', () => {
+describe('headerMismatches (compat §2.2 Context.filter)', () => {
   it('ignores keys the context lacks and compares the rest as strings', () => {
     assert.deepEqual(headerMismatches({ gpu_vendor: 'AMD', extra: 'x' }, { gpu_vendor: 'AMD' }), []);
     assert.deepEqual(headerMismatches({ gpu_vendor: 'NVIDIA' }, { gpu_vendor: 'AMD' }), ['gpu_vendor']);
@@ -67,7 +67,7 @@ describe('headerMismatches (§2.2 Context.filter)', () => {
   });
 });
 
-describe('dockerfileArchArg (§2.4)', () => {
+describe('dockerfileArchArg (compat §2.4)', () => {
   it('reads ARG then ENV defaults, quotes stripped', () => {
     assert.equal(dockerfileArchArg('FROM x\nARG MAD_SYSTEM_GPU_ARCHITECTURE=gfx942\n'), 'gfx942');
     assert.equal(dockerfileArchArg('arg mad_system_gpu_architecture="gfx90a"\n'), 'gfx90a');
@@ -87,7 +87,7 @@ describe('dockerfileArchArg (§2.4)', () => {
   });
 });
 
-describe('hasBareArchArg (§2.4, §7.3 vectors)', () => {
+describe('hasBareArchArg (compat §2.4, §7.3 vectors)', () => {
   it('matches the upstream heuristics', () => {
     assert.equal(hasBareArchArg('FROM x\nARG MAD_SYSTEM_GPU_ARCHITECTURE=gfx942\n'), false);
     assert.equal(hasBareArchArg('FROM x\nARG MAD_SYSTEM_GPU_ARCHITECTURE\n'), true);
@@ -103,7 +103,7 @@ describe('hasBareArchArg (§2.4, §7.3 vectors)', () => {
   });
 });
 
-describe('inferGpuVendor (§2.2 step 4)', () => {
+describe('inferGpuVendor (compat §2.2 step 4)', () => {
   it('uses the file name first', () => {
     assert.equal(inferGpuVendor('docker/dummy.ubuntu.amd.Dockerfile', 'FROM nvidia/cuda'), 'AMD');
     assert.equal(inferGpuVendor('docker/dummy.ubuntu.nvidia.Dockerfile', 'FROM rocm/pytorch'), 'NVIDIA');

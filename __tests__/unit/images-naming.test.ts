@@ -9,7 +9,7 @@ import {
   runLogName,
 } from '../../src/core/images/naming.ts';
 
-describe('imageName (§2.3)', () => {
+describe('imageName (compat §2.3)', () => {
   it('matches madengine for root, scoped and ctx-test models', () => {
     assert.equal(imageName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile'), 'ci-dummy_dummy.ubuntu.amd');
     assert.equal(imageName('dummy2/model1', 'docker/dummy.ubuntu.amd.Dockerfile'), 'ci-dummy2_model1_dummy.ubuntu.amd');
@@ -36,7 +36,7 @@ describe('imageName (§2.3)', () => {
   });
 });
 
-describe('buildLogName (§2.3)', () => {
+describe('buildLogName (compat §2.3)', () => {
   it('keeps the model case and replaces slashes', () => {
     assert.equal(buildLogName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile'), 'dummy_dummy.ubuntu.amd.build.live.log');
     assert.equal(
@@ -53,7 +53,7 @@ describe('buildLogName (§2.3)', () => {
   });
 });
 
-describe('runLogName (§3.3)', () => {
+describe('runLogName (compat §3.3)', () => {
   it('matches the reference vectors', () => {
     assert.equal(runLogName('dummy', 'ci-dummy_dummy.ubuntu.amd'), 'dummy_dummy.ubuntu.amd.run.live.log');
     assert.equal(runLogName('org/model', 'ci-org_model_ubuntu.22.04', ''), 'org_model_ubuntu.22.04.live.log');
@@ -97,7 +97,7 @@ describe('runLogName (§3.3)', () => {
   });
 });
 
-describe('containerName (§3.3)', () => {
+describe('containerName (compat §3.3)', () => {
   it('matches madengine names', () => {
     assert.equal(containerName('ci-dummy_dummy.ubuntu.amd'), 'container_ci-dummy_dummy.ubuntu.amd');
     assert.equal(containerName('rocm/tensorflow:latest'), 'container_rocm_tensorflow_latest');
@@ -121,7 +121,7 @@ describe('containerName (§3.3)', () => {
   });
 });
 
-describe('registryImageName (§2.5)', () => {
+describe('registryImageName (compat §2.5)', () => {
   const dockerhub = { dockerhub: { repository: 'myorg/ci', username: 'u', password: 'p' } };
 
   it('uses the dockerhub repository for docker.io and dockerhub, any case', () => {

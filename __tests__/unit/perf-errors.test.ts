@@ -11,7 +11,7 @@ function firstError(text: string | Buffer, options: LogScanOptions = {}): [strin
   return scan.errorPattern === undefined ? undefined : [scan.errorPattern, scan.errorLine!];
 }
 
-describe('error pattern scan (reference §3.8)', () => {
+describe('error pattern scan (compat §3.8)', () => {
   it('flags each default pattern', () => {
     for (const pattern of DEFAULT_ERROR_PATTERNS) {
       assert.deepEqual(firstError(`ok\n  something ${pattern} here  \nperformance: 1 x\n`), [

@@ -35,7 +35,7 @@ function scanInChunks(bytes: Buffer, sizes: Iterator<number>): LogScan {
   return scanner.end();
 }
 
-describe('performance regex vectors (reference §3.7)', () => {
+describe('performance regex vectors (compat §3.7)', () => {
   const matches: [string, string, string][] = [
     ['performance: 12345 samples_per_second', '12345', 'samples_per_second'],
     ['performance: 100.5 samples_per_second', '100.5', 'samples_per_second'],

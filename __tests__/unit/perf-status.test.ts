@@ -7,7 +7,7 @@ import { RunError } from '../../src/core/errors.ts';
 import { checkMultipleResults, readMultipleResults, resolveMultipleResultsPath } from '../../src/core/perf/multiple.ts';
 import { collectMetricsFromEnv, decideStatus } from '../../src/core/perf/status.ts';
 
-describe('decideStatus (reference §3.8)', () => {
+describe('decideStatus (compat §3.8)', () => {
   it('SUCCESS with a performance value and no error', () => {
     assert.deepEqual(decideStatus({ scan: { performance: '42.5' } }), { status: 'SUCCESS', reason: '' });
   });
@@ -61,7 +61,7 @@ describe('decideStatus (reference §3.8)', () => {
   });
 });
 
-describe('multiple_results (reference §3.9)', () => {
+describe('multiple_results (compat §3.9)', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'perf-multiple-test-'));

@@ -1,4 +1,4 @@
-/** Run-phase set-up rules: timeouts (§3.5), model environment (§3.3), tools stacking (§3.10), data providers (§3.6). */
+/** Run-phase set-up rules: timeouts (compat §3.5), model environment (compat §3.3), tools stacking (compat §3.10), data providers (compat §3.6). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
  * The context a `run --tags` builds with: the user's gpu_vendor if given, else the detected
  * vendor (so an NVIDIA machine builds its NVIDIA Dockerfiles; madengine defaulted to AMD,
- * quirk 15), and the detected AMD GPU architecture as the MAD_SYSTEM_GPU_ARCHITECTURE build
+ * difference 15), and the detected AMD GPU architecture as the MAD_SYSTEM_GPU_ARCHITECTURE build
  * arg unless the user set it.
  */
 import type { AdditionalContext } from '../core/context/schema.ts';

@@ -79,7 +79,7 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
     let context: AdditionalContext;
     if (manifestFile) {
       manifest = await readManifest(manifestFile);
-      // Runtime context wins over the stored one (madengine let the manifest win; quirk 8).
+      // Runtime context wins over the stored one (madengine let the manifest win; difference 8).
       context = validateContext(mergeContexts(manifest.context, loaded.raw), `${manifestFile} context + runtime context`).context;
     } else {
       context = contextForBuild(loaded.raw, loaded.context, system);

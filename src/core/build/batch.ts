@@ -1,5 +1,5 @@
 /**
- * madengine's --batch-manifest (reference §2.6): a JSON list of {model_name, build_new,
+ * madengine's --batch-manifest (compat §2.6): a JSON list of {model_name, build_new,
  * registry, registry_image}. Models with build_new are built (their names are the tags);
  * the others get manifest entries pointing at images built earlier, so one manifest can
  * run a mix of fresh and existing images.

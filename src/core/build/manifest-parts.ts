@@ -1,4 +1,4 @@
-/** The context-derived parts of build_manifest.json (reference §2.8). */
+/** The context-derived parts of build_manifest.json (compat §2.8). */
 import type { AdditionalContext } from '../context/schema.ts';
 import { isPlainObject } from '../util/object.ts';
 import { isSecretName } from '../registry/credentials.ts';

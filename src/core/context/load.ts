@@ -1,5 +1,5 @@
 /**
- * The additional context from its two inputs, as madengine combines them (reference §2.1): the
+ * The additional context from its two inputs, as madengine combines them (compat §2.1): the
  * file first, then the string on top (shallow: a top-level key from the string replaces the file's).
  */
 import { readFile as fsReadFile } from 'node:fs/promises';

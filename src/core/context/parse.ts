@@ -1,6 +1,6 @@
 /**
  * Additional-context text -> plain object. madengine accepts JSON and, failing that, a Python
- * dict literal (`{'gpu_vendor': 'AMD'}`), so both are tried (reference §5.3).
+ * dict literal (`{'gpu_vendor': 'AMD'}`), so both are tried (compat §5.3).
  */
 import { ConfigError, errorMessage } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';

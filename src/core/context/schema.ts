@@ -1,5 +1,5 @@
 /**
- * The one schema for madengine's additional context (reference §5.3, §3.3, §3.6, §3.10, §3.11,
+ * The one schema for madengine's additional context (compat §5.3, §3.3, §3.6, §3.10, §3.11,
  * §4.1, §4.2). Every documented key is typed here; the top level is loose because any other
  * key is a Dockerfile `# CONTEXT` filter (e.g. `ctx_test`). Known sections are strict objects
  * so a misspelt sub-key is an error instead of a silently ignored option.
@@ -54,11 +54,11 @@ const envName = z.string().regex(ENV_NAME, { error: 'a variable name (letters, d
 const envVars = z.record(envName, scalar(), { error: 'an object of {"NAME": value}' });
 
 const portNumber = integer('a port number (1-65535)', 1, 65_535);
-/** GPU counts: -1 means "all GPUs" (reference §3.4). */
+/** GPU counts: -1 means "all GPUs" (compat §3.4). */
 const gpuCount = integer('an integer GPU count (-1 = all GPUs)', -1);
 const nodeCount = integer('a positive integer', 1);
 
-/** Where madengine looks for a GPU count, first present wins (reference §3.4). */
+/** Where madengine looks for a GPU count, first present wins (compat §3.4). */
 export const GPU_COUNT_ALIASES = ['gpus_per_node', 'gpu_count', 'n_gpus', 'num_gpus', 'ngpus'] as const;
 const gpuCountAliases = Object.fromEntries(GPU_COUNT_ALIASES.map((alias) => [alias, gpuCount.optional()])) as Record<
   (typeof GPU_COUNT_ALIASES)[number],
@@ -119,7 +119,7 @@ const deployTargetName = caseInsensitiveEnum(DEPLOY_TARGETS, (value) => {
 
 /**
  * `deploy` is a target string (madengine's ConfigLoader reads it so); madengine's validator wants an
- * object, so `{ "target": "slurm" }` is accepted too and normalised to the string (reference §8 quirk 14).
+ * object, so `{ "target": "slurm" }` is accepted too and normalised to the string (difference 14).
  */
 const deploy = z
   .union([deployTargetName, z.strictObject({ target: deployTargetName })], {
@@ -129,7 +129,7 @@ const deploy = z
 
 // ---- sections -----------------------------------------------------------------------------------
 
-/** reference §4.1: every key madengine's SLURM deployment honours (mem/mail_* are documented there too). */
+/** compat §4.1: every key madengine's SLURM deployment honours (mem/mail_* are documented there too). */
 export const slurmSchema = z.strictObject(
   {
     partition: nonEmptyText('a partition name').optional(),
@@ -172,7 +172,7 @@ const toleration = z.strictObject(
 
 const nullableText = (what = 'a string or null') => z.union([z.string(), z.null()], { error: what });
 
-/** reference §4.2: every key madengine's Kubernetes deployment honours (service_account is documented too). */
+/** compat §4.2: every key madengine's Kubernetes deployment honours (service_account is documented too). */
 export const k8sSchema = z.strictObject(
   {
     kubeconfig: nullableText('a kubeconfig path or null').optional(),
@@ -215,7 +215,7 @@ export const k8sSchema = z.strictObject(
   { error: 'an object of Kubernetes settings' },
 );
 
-/** reference §1.2/§4: how the model is launched inside its container(s). */
+/** compat §1.2/§4: how the model is launched inside its container(s). */
 export const distributedSchema = z.strictObject(
   {
     launcher: launcherName.nullable().optional(),
@@ -242,7 +242,7 @@ export const distributedSchema = z.strictObject(
   { error: 'an object of distributed-launch settings' },
 );
 
-/** The K8s runtime `launcher` override (reference §4.2). */
+/** The K8s runtime `launcher` override (compat §4.2). */
 const launcherSchema = z.strictObject(
   {
     type: launcherName.optional(),
@@ -266,7 +266,7 @@ const scriptSchema = z.strictObject(
   { error: 'a script object like {"path": "scripts/common/pre_scripts/pre_test.sh", "args": "1"}' },
 );
 
-/** data.json shape (reference §3.6): {dataname: {provider: {path, home, mirrorlocal, ...}}}. */
+/** data.json shape (compat §3.6): {dataname: {provider: {path, home, mirrorlocal, ...}}}. */
 export const DATA_PROVIDERS = ['custom', 'local', 'minio', 'nas', 'aws'] as const;
 const providerConfig = z.looseObject(
   {
@@ -287,7 +287,7 @@ const dataSchema = z.record(
   { error: 'an object of {"<dataname>": {"<provider>": {...}}}' },
 );
 
-/** Keys of build_manifest.json's deployment_config (reference §2.8); madengine writes it, we read it back. */
+/** Keys of build_manifest.json's deployment_config (compat §2.8); madengine writes it, we read it back. */
 const deploymentConfigSchema = z.looseObject(
   {
     target: z.enum(['local', 'docker', 'slurm', 'k8s', 'kubernetes'], { error: 'one of local, docker, slurm, k8s, kubernetes' }).optional(),
@@ -312,16 +312,16 @@ export const EXECUTORS = ['docker', 'host', 'auto'] as const;
 
 export const additionalContextSchema = z.looseObject(
   {
-    // Dockerfile selection (reference §2.1/§2.2); upper-cased because CONTEXT headers compare exactly.
+    // Dockerfile selection (compat §2.1/§2.2); upper-cased because CONTEXT headers compare exactly.
     gpu_vendor: caseInsensitiveEnum(GPU_VENDORS, (value) => value.toUpperCase()).default('AMD'),
     guest_os: caseInsensitiveEnum(GUEST_OSES, (value) => value.toUpperCase()).default('UBUNTU'),
     ctx_test: stringish('a string').optional(),
 
-    // docker build / docker run (reference §2.4, §3.3)
+    // docker build / docker run (compat §2.4, §3.3)
     docker_build_arg: z
       .record(z.string(), scalar('a string, number or boolean (Docker build-arg values)'), { error: 'an object of {"ARG": value}' })
       .optional(),
-    // null is madengine's "detect it" for ROCM_PATH (reference §3.3).
+    // null is madengine's "detect it" for ROCM_PATH (compat §3.3).
     docker_env_vars: z.record(envName, nullableScalar, { error: 'an object of {"NAME": value}' }).optional(),
     docker_mounts: z
       .record(
@@ -337,7 +337,7 @@ export const additionalContextSchema = z.looseObject(
     MAD_ROCM_PATH: nullableText('a host ROCm path or null').optional(),
     executor: caseInsensitiveEnum(EXECUTORS, (value) => value.toLowerCase()).optional(),
 
-    // what runs in the container (reference §3.3, §3.10, §3.11)
+    // what runs in the container (compat §3.3, §3.10, §3.11)
     tools: z.array(toolSchema, { error: 'a list of tools like [{"name": "rocprof"}]' }).optional(),
     pre_scripts: z.array(scriptSchema, { error: 'a list of scripts like [{"path": "...", "args": "..."}]' }).optional(),
     post_scripts: z.array(scriptSchema, { error: 'a list of scripts like [{"path": "...", "args": "..."}]' }).optional(),
@@ -352,17 +352,17 @@ export const additionalContextSchema = z.looseObject(
     rocenv_mode: caseInsensitiveEnum(['lite', 'full'], (value) => value.toLowerCase()).optional(),
     skip_perf_collection: flag().optional(),
 
-    // run status (reference §3.8)
+    // run status (compat §3.8)
     log_error_pattern_scan: z
       .union([z.boolean(), z.string(), z.number(), z.null()], { error: 'a boolean, string, number or null' })
       .optional(),
     log_error_benign_patterns: z.array(text(), { error: 'a list of strings' }).optional(),
     log_error_patterns: z.array(text(), { error: 'a non-empty list of strings' }).min(1, { error: 'a non-empty list of strings' }).optional(),
 
-    // GPU count overrides (reference §3.4)
+    // GPU count overrides (compat §3.4)
     ...gpuCountAliases,
 
-    // deployment (reference §4)
+    // deployment (compat §4)
     deploy: deploy.optional(),
     slurm: slurmSchema.optional(),
     k8s: k8sSchema.optional(),
@@ -377,7 +377,7 @@ export const additionalContextSchema = z.looseObject(
     cleanup_on_failure: flag().optional(),
     deployment_config: deploymentConfigSchema.optional(),
 
-    // detected host facts madengine keeps in the context (reference §3.2); accepted when supplied
+    // detected host facts madengine keeps in the context (compat §3.2); accepted when supplied
     host_os: text().optional(),
     numa_balancing: stringish('a string').optional(),
     gpu_architecture: text().optional(),

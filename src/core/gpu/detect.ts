@@ -1,5 +1,5 @@
 /**
- * GPU and host detection in madengine's probe order (reference §3.2): NVIDIA through
+ * GPU and host detection in madengine's probe order (compat §3.2): NVIDIA through
  * nvidia-smi, AMD through amd-smi then rocm-smi, with rocminfo, hipconfig and KFD sysfs for
  * the details. A missing tool is normal (a CPU-only machine reports vendor NONE); a tool that
  * fails or hangs is noted and the next source is tried, so detection never throws.

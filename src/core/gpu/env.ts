@@ -4,7 +4,7 @@
  */
 import type { SystemInfo } from './types.ts';
 
-/** The MAD_* variables madengine puts into every container (reference §3.2 / §3.3). */
+/** The MAD_* variables madengine puts into every container (compat §3.2 / §3.3). */
 export function madEnvFromSystem(info: SystemInfo): Record<string, string> {
   return {
     MAD_GPU_VENDOR: info.gpuVendor,

@@ -1,5 +1,5 @@
 /**
- * How many GPUs a model gets, and which ones (reference §3.4 and §3.3 `get_gpu_arg`).
+ * How many GPUs a model gets, and which ones (compat §3.4 and §3.3 `get_gpu_arg`).
  */
 import { ConfigError, RunError } from '../errors.ts';
 import { GPU_COUNT_ALIASES, type AdditionalContext } from '../context/schema.ts';

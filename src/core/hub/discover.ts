@@ -1,5 +1,5 @@
 /**
- * Model discovery from a MAD-format hub (reference §1.1): the root models.json, then
+ * Model discovery from a MAD-format hub (compat §1.1): the root models.json, then
  * scripts/<dir>/models.json (static) in sorted directory order, then
  * scripts/<dir>/get_models_json.py (dynamic). Sub-catalogue names get a `<dir>/` prefix and
  * their dockerfile/scripts paths are rewritten relative to the hub root.

@@ -2,13 +2,13 @@
  * The model record: one entry of a models.json catalogue (or one CustomModel from a
  * get_models_json.py), normalised so the rest of the toolkit never guesses at types.
  *
- * Defaults are madengine's CustomModel defaults (reference §1.2). Unknown keys
+ * Defaults are madengine's CustomModel defaults (compat §1.2). Unknown keys
  * (env_vars, distributed, slurm, additional_docker_run_options, deprecated, ...) are kept
  * verbatim so build_manifest.json carries the full model dict exactly as madengine does.
  */
 import { z } from 'zod';
 
-/** madengine's CustomModel defaults (reference §1.2): what an entry that leaves a key out gets. The one copy. */
+/** madengine's CustomModel defaults (compat §1.2): what an entry that leaves a key out gets. The one copy. */
 export const MODEL_DEFAULTS = Object.freeze({
   dockerfile: '',
   dockercontext: '',

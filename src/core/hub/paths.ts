@@ -41,7 +41,7 @@ export function hubRelative(
 
 /**
  * A path written relative to `scripts/<dir>/` in a sub-catalogue, rewritten relative to the hub
- * root: `normpath(join("scripts", dir, value))` (reference §1.1, §1.3 step 6).
+ * root: `normpath(join("scripts", dir, value))` (compat §1.1, §1.3 step 6).
  */
 export function subCataloguePath(dir: string, value: string): string {
   return pythonNormpath(pythonJoin('scripts', dir, value));

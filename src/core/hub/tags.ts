@@ -1,5 +1,5 @@
 /**
- * Tag selection with madengine's semantics (reference §1.3), plus one improvement: a model
+ * Tag selection with madengine's semantics (compat §1.3), plus one improvement: a model
  * selected by several tags is kept once, at its first position.
  */
 import { DiscoveryError } from '../errors.ts';

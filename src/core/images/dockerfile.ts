@@ -1,6 +1,6 @@
 /**
  * What madengine reads out of a Dockerfile's text: the `# CONTEXT {...}` selection header,
- * the MAD_SYSTEM_GPU_ARCHITECTURE default, and the GPU vendor (reference §2.2, §2.4).
+ * the MAD_SYSTEM_GPU_ARCHITECTURE default, and the GPU vendor (compat §2.2, §2.4).
  * Pure functions over the text, so they are tested without files.
  */
 import { parsePythonLiteral, PythonLiteralError, pythonString } from '../util/pyliteral.ts';

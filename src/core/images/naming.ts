@@ -1,5 +1,5 @@
 /**
- * madengine's names for images, logs and containers (reference §2.3, §2.5, §3.3).
+ * madengine's names for images, logs and containers (compat §2.3, §2.5, §3.3).
  * They are part of the compatibility contract: manifests, perf.csv rows and CI scripts
  * written for madengine look for exactly these strings.
  */

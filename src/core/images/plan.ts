@@ -1,7 +1,7 @@
 /**
  * The build plan: which images to build for the selected models. Each unique build input
  * (Dockerfile, context dir, build args, tools context, credential name) is built once; the other
- * models using it get their madengine image name as a tag of that build (reference §2.3, §2.4).
+ * models using it get their madengine image name as a tag of that build (compat §2.3, §2.4).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -69,7 +69,7 @@ export interface PlanOptions {
 
 const ARCH_ARG = 'MAD_SYSTEM_GPU_ARCHITECTURE';
 
-/** Build context dir (§2.4): the model's dockercontext, else the hub root for primus Dockerfiles, else docker/. */
+/** Build context dir (compat §2.4): the model's dockercontext, else the hub root for primus Dockerfiles, else docker/. */
 function contextDirFor(model: Model): string {
   if (model.dockercontext.trim() !== '') return hubRelative(model.dockercontext.trim(), `model ${model.name}: dockercontext`);
   return model.dockerfile.toLowerCase().includes('primus') ? '.' : 'docker';

@@ -1,8 +1,8 @@
 /**
- * Dockerfile selection ("prefix expansion", reference §2.2): a model's `dockerfile` is a prefix;
+ * Dockerfile selection ("prefix expansion", compat §2.2): a model's `dockerfile` is a prefix;
  * every file `<prefix>.*` is a candidate, kept when its `# CONTEXT {...}` header agrees with
  * the selection context. Unlike madengine, a model left with no Dockerfile is an error that
- * shows what was there, never a silent skip (§8 items 1, 2).
+ * shows what was there, never a silent skip (differences 1, 2).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { hubRelative } from '../hub/paths.ts';
 import { ContextHeaderError, headerMismatches, parseContextHeader } from './dockerfile.ts';
 import { pythonString } from '../util/pyliteral.ts';
 
-/** madengine's defaults for Dockerfile filtering (§2.1); explicit context always wins. */
+/** madengine's defaults for Dockerfile filtering (compat §2.1); explicit context always wins. */
 export const SELECTION_DEFAULTS: Readonly<Record<string, string>> = { gpu_vendor: 'AMD', guest_os: 'UBUNTU' };
 
 /**

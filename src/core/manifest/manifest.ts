@@ -1,6 +1,6 @@
 /**
  * build_manifest.json: the hand-over from the build phase to the run phase.
- * madengine-compatible (reference §2.8): built_images and built_models keyed by the local
+ * madengine-compatible (compat §2.8): built_images and built_models keyed by the local
  * image name, the build context, credentials_required, summary, deployment_config.
  * Our additions live on each built_images entry (build_hash, reused, registry_digest, models).
  * Unknown keys are preserved, so a madengine manifest round-trips.

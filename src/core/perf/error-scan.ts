@@ -1,5 +1,5 @@
 /**
- * The post-run log error scan (reference §3.8), streaming and exact for lines of any length.
+ * The post-run log error scan (compat §3.8), streaming and exact for lines of any length.
  *
  * madengine: for each error pattern, the log (decoded with errors='ignore') is split with
  * str.splitlines(); a line counts when it contains the pattern literally, is not a "meta" line
@@ -387,7 +387,7 @@ export interface LogScanConfig {
 }
 
 /**
- * The scan settings for one model (reference §3.8): `log_error_pattern_scan` (default true),
+ * The scan settings for one model (compat §3.8): `log_error_pattern_scan` (default true),
  * `log_error_patterns` (a non-empty list replaces the defaults) with context keys overriding model
  * keys, and `log_error_benign_patterns` from the model then the context (both apply).
  * Unlike madengine, a value of the wrong type is an error rather than silently ignored.

@@ -1,6 +1,6 @@
 /**
- * One streaming pass over a model's run log: the performance value (reference §3.7) and the first
- * error line (§3.8), in constant memory whatever the log's size or line lengths.
+ * One streaming pass over a model's run log: the performance value (compat §3.7) and the first
+ * error line (compat §3.8), in constant memory whatever the log's size or line lengths.
  *
  *   const scanner = new LogScanner(options);
  *   for await (const chunk of stream) scanner.push(chunk);

@@ -1,5 +1,5 @@
 /**
- * `multiple_results` models (reference §3.8, §3.9): the model writes a CSV with one row per result
+ * `multiple_results` models (compat §3.8, §3.9): the model writes a CSV with one row per result
  * (columns model, performance, metric, plus any others) instead of a performance line.
  */
 import { readFile } from 'node:fs/promises';

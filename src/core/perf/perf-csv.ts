@@ -1,5 +1,5 @@
 /**
- * perf.csv (reference §3.9): madengine's 29 columns first, in order, then ours, then any extra
+ * perf.csv (compat §3.9): madengine's 29 columns first, in order, then ours, then any extra
  * columns (multiple_results CSVs, older files). Every update replaces the file atomically (temp file
  * in the same directory, fsync, rename), so a crash at any instant leaves either the old or the new
  * complete file, and a file with a different column set is migrated, never truncated.

@@ -1,5 +1,5 @@
 /**
- * madengine's performance-line regex (reference §3.7) as streaming state machines over bytes:
+ * madengine's performance-line regex (compat §3.7) as streaming state machines over bytes:
  *
  *   performance:\s+([+\-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+\-]?[0-9]+)?)(?:,?\s*\/[a-zA-Z]+\s*,?|,)?\s+([^\s,]+)
  *   fallback: train_samples_per_second['"\s:=]+([0-9][0-9.eE+-]*)   (metric "samples_per_second")

@@ -1,5 +1,5 @@
 /**
- * A model run's status (reference §3.8), always with a human reason when it is not a plain success:
+ * A model run's status (compat §3.8), always with a human reason when it is not a plain success:
  *   1. skipped -> SKIPPED; an exception in the container session -> FAILURE
  *   2. an error line in the log (unless the scan is off) -> FAILURE
  *   3. performance present and not "N/A" (multiple_results: a usable CSV) -> SUCCESS

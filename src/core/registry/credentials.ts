@@ -1,6 +1,6 @@
 /**
  * Registry and build credentials: `<hub>/credential.json` plus the MAD_DOCKERHUB_* environment override
- * (reference §2.5), the `<cred>_<KEY>` build arguments a model's `cred` asks for (§2.4), and the helpers
+ * (compat §2.5), the `<cred>_<KEY>` build arguments a model's `cred` asks for (compat §2.4), and the helpers
  * that keep every credential value out of logs.
  */
 import { readFile } from 'node:fs/promises';

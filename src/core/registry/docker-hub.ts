@@ -1,6 +1,6 @@
 /**
  * Docker Hub's names. Image references and `docker login` use its hosts, the Engine API wants the
- * legacy server address for a login, and madengine's credential.json keys it `dockerhub` (reference §2.5).
+ * legacy server address for a login, and madengine's credential.json keys it `dockerhub` (compat §2.5).
  * One table, so every place that meets a registry name (--registry, credential lookup, image naming,
  * logins, docker config.json) treats them all alike.
  */

@@ -1,5 +1,5 @@
 /**
- * Data providers (reference §3.6) for `--data-config` data.json: `local` (a host path mounted
+ * Data providers (compat §3.6) for `--data-config` data.json: `local` (a host path mounted
  * read-only at MAD_DATAHOME) and `custom` (a hub script that fetches data into MAD_DATAHOME
  * before the model runs). Providers are tried in madengine's order custom -> local -> minio ->
  * nas -> aws; the network providers are reported as unsupported here instead of silently skipped.

@@ -1,7 +1,7 @@
 /**
  * The seam between the run orchestrator and the places a model can run: a container on a
  * Docker-API daemon (src/engines/docker/container-executor.ts) or the host itself
- * (src/engines/host/host-executor.ts). Both run the same madengine sequence (reference §3.3):
+ * (src/engines/host/host-executor.ts). Both run the same madengine sequence (compat §3.3):
  * fresh model dir, pre-scripts, copy of the model's script dir, the model script with its args
  * (under encapsulate_script), post-scripts; all output goes to one log file.
  */

@@ -1,5 +1,5 @@
 /**
- * The environment, mounts and scripts a model run gets (reference §3.3): system facts as MAD_*
+ * The environment, mounts and scripts a model run gets (compat §3.3): system facts as MAD_*
  * variables, the model's GPUs, context docker_env_vars, MAD_SECRETS* from the host, credentials
  * for the model's `cred`, data-provider variables; docker_mounts; pre/post scripts and tools.
  */
@@ -113,7 +113,7 @@ export interface ToolDefinition {
 
 /**
  * Pre/post scripts, the command prefix and tool env from context `tools`, `pre_scripts`,
- * `post_scripts`, `encapsulate_script`, with madengine's stacking order (§3.10): each tool's
+ * `post_scripts`, `encapsulate_script`, with madengine's stacking order (compat §3.10): each tool's
  * pre-scripts go in front, post-scripts at the back, cmd in front of the prefix.
  */
 export function scriptPlan(

@@ -171,7 +171,7 @@ async function modelRunSpec(
   };
 }
 
-/** The status of a finished run (reference §3.8): executor failures, the log scan, multiple_results rows. */
+/** The status of a finished run (compat §3.8): executor failures, the log scan, multiple_results rows. */
 async function judgeOutcome(
   image: string,
   model: Record<string, unknown> & { name: string },

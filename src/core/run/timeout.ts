@@ -1,4 +1,4 @@
-/** Run timeouts with madengine's resolution (reference §3.5). */
+/** Run timeouts with madengine's resolution (compat §3.5). */
 import { ConfigError } from '../errors.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 7200;

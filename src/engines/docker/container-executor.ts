@@ -1,5 +1,5 @@
 /**
- * Runs a model in a container on a Docker-API daemon, the way madengine does (reference §3.3):
+ * Runs a model in a container on a Docker-API daemon, the way madengine does (compat §3.3):
  * a long-lived container (`cat` on a TTY) with the hub at /myworkspace, the run script through one
  * `docker exec`, output demuxed to the run log. Timeouts and cancellation kill the container, and
  * every container this executor creates is removed on every path unless the user asked to keep it.

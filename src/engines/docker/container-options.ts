@@ -1,6 +1,6 @@
 /**
  * The container a model runs in, as dockerode create options: madengine's `docker run -t -d <options>
- * -v <hub>:/myworkspace/ --workdir /myworkspace/ --name <name> <image> cat` (reference §3.3).
+ * -v <hub>:/myworkspace/ --workdir /myworkspace/ --name <name> <image> cat` (compat §3.3).
  * Pure: whether a host device exists is asked through `exists`, so tests need no /dev.
  */
 import { existsSync } from 'node:fs';
