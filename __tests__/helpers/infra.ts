@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { connectDocker, ensureDocker } from '../../src/engines/docker-connection.ts';
+import { connectDocker, ensureDocker } from '../../src/engines/docker/connection.ts';
 
 export const DEFAULT_INFRA_DIR = '/tmp/madengine-test-infra';
 

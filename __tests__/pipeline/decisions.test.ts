@@ -8,7 +8,7 @@ import { validateContext } from '../../src/core/context/validate.ts';
 import { ConfigError, MadError } from '../../src/core/errors.ts';
 import type { SystemInfo } from '../../src/core/gpu/types.ts';
 import { memoryLogger } from '../helpers/logger.ts';
-import { connectDocker } from '../../src/engines/docker-connection.ts';
+import { connectDocker } from '../../src/engines/docker/connection.ts';
 import { contextForBuild } from '../../src/pipeline/build-context.ts';
 import { chooseExecutor } from '../../src/pipeline/executor.ts';
 import { loadDataConfig, loadSelection } from '../../src/pipeline/load.ts';

@@ -18,7 +18,7 @@ import { planBuilds } from '../core/images/plan.ts';
 import { splitTags } from '../core/hub/tags.ts';
 import { writeManifest, type BuildManifest } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
-import { connectDocker, ensureDocker } from '../engines/docker-connection.ts';
+import { connectDocker, ensureDocker } from '../engines/docker/connection.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { loadAllCredentials, loadContext, loadSelection, type ContextInput, type Selection } from './load.ts';
 

@@ -3,7 +3,7 @@
  * Called by the post steps of run-local and the one-step action.
  */
 import type { Logger } from '../core/log.ts';
-import { connectDocker } from '../engines/docker-connection.ts';
+import { connectDocker } from '../engines/docker/connection.ts';
 import { LABEL_RUN_ID } from '../engines/docker/container-options.ts';
 
 export async function removeRunContainers(runId: string, logger: Logger): Promise<void> {

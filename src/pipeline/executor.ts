@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../core/log.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import type { Executor } from '../core/run/executor.ts';
-import { connectDocker, ensureDocker } from '../engines/docker-connection.ts';
+import { connectDocker, ensureDocker } from '../engines/docker/connection.ts';
 import { dockerExecutor } from '../engines/docker/container-executor.ts';
 import { hostExecutor } from '../engines/host/host-executor.ts';
 
