@@ -55,7 +55,7 @@ function planned(dockerfile: string, models: string[], cred = ''): PlannedBuild 
 async function run(plan: BuildPlan, engine: ImageEngine, extra: Partial<Parameters<typeof buildImages>[0]> = {}) {
   const logDir = await mkdtemp(path.join(tmpdir(), 'madengine-build-unit-'));
   const logger = memoryLogger();
-  const result = await buildImages({ hubDir: '/hub', plan, context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' }, engine, credentials: {}, logDir, logger, env: {}, ...extra });
+  const result = await buildImages({ hubDir: '/hub', plan, context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' }, engine, credentials: {}, noCache: false, liveOutput: false, logDir, logger, env: {}, ...extra });
   return { result, logDir, logger };
 }
 

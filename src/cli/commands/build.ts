@@ -40,7 +40,7 @@ export function registerBuild(program: Command): void {
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
     .action(async (options: BuildOptions) => {
       if (options.batchManifest && options.tags.length) throw new ConfigError('--batch-manifest and --tags cannot be used together');
-      const logger = consoleLogger({ verbose: options.verbose ?? false });
+      const logger = consoleLogger({ verbose: options.verbose });
       const { signal, dispose } = cancellationSignal(logger);
       try {
         const result = await buildModels({
@@ -50,10 +50,10 @@ export function registerBuild(program: Command): void {
           batchManifestFile: options.batchManifest,
           registry: options.registry,
           targetArchs: splitTags(options.targetArchs),
-          noCache: options.cleanDockerCache ?? false,
+          noCache: options.cleanDockerCache,
           manifestOutput: options.manifestOutput,
           summaryOutput: options.summaryOutput,
-          liveOutput: options.liveOutput ?? false,
+          liveOutput: options.liveOutput,
           logger,
           signal,
         });

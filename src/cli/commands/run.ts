@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
     .action(async (options: RunOptions) => {
       if (!/^-?\d+$/.test(options.timeout.trim())) throw new ConfigError(`--timeout ${options.timeout}: expected a whole number of seconds`);
-      const logger = consoleLogger({ verbose: options.verbose ?? false });
+      const logger = consoleLogger({ verbose: options.verbose });
       const { signal, dispose } = cancellationSignal(logger);
       try {
         const result = await runModels({
@@ -65,15 +65,15 @@ export function registerRun(program: Command): void {
           registry: options.registry,
           timeout: cliTimeout(Number(options.timeout)),
           context: { text: options.additionalContext, file: options.additionalContextFile },
-          keepAlive: options.keepAlive ?? false,
-          keepModelDir: options.keepModelDir ?? false,
-          cleanDockerCache: options.cleanDockerCache ?? false,
-          skipModelRun: options.skipModelRun ?? false,
+          keepAlive: options.keepAlive,
+          keepModelDir: options.keepModelDir,
+          cleanDockerCache: options.cleanDockerCache,
+          skipModelRun: options.skipModelRun,
           manifestOutput: options.manifestOutput,
-          liveOutput: options.liveOutput ?? false,
+          liveOutput: options.liveOutput,
           output: options.output,
           dataConfig: options.dataConfig,
-          disableSkipGpuArch: options.disableSkipGpuArch ?? false,
+          disableSkipGpuArch: options.disableSkipGpuArch,
           logger,
           signal,
         });

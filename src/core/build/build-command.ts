@@ -2,7 +2,7 @@
 import type { PlannedBuild, PlannedImage } from '../images/plan.ts';
 
 /** The equivalent docker CLI command, for the manifest and people reading it (secret values masked). */
-export function buildCommand(build: PlannedBuild, image: PlannedImage, options: { noCache?: boolean }, secretNames: readonly string[]): string {
+export function buildCommand(build: PlannedBuild, image: PlannedImage, options: { noCache: boolean }, secretNames: readonly string[]): string {
   const quote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
   const args = Object.entries(build.buildArgs).map(([k, v]) => `--build-arg ${quote(`${k}=${v}`)}`);
   for (const name of secretNames) args.push(`--build-arg ${name}=***`);

@@ -35,11 +35,11 @@ export interface BuildImagesOptions {
   /** A registry image name that overrides madengine's naming for a model (batch manifests' registry_image). */
   registryImageFor?: (modelName: string) => string | undefined;
   /** Build every image again (--clean-docker-cache): no reuse, daemon --no-cache. */
-  noCache?: boolean;
+  noCache: boolean;
   /** Where build logs are written. */
   logDir: string;
   /** Mirror build output to the logger. */
-  liveOutput?: boolean;
+  liveOutput: boolean;
   logger: Logger;
   signal?: AbortSignal;
   now?: () => number;
@@ -200,7 +200,7 @@ async function buildOne(
       ...tools,
       buildArgs,
       labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
-      noCache: options.noCache ?? false,
+      noCache: options.noCache,
       onLine: (line) => {
         const clean = safe(line);
         lines.push(`${clean}\n`);

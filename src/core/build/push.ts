@@ -11,7 +11,7 @@ export interface PushOptions {
   credentials: Credentials;
   engine: ImageEngine;
   /** Mirror push output to the logger. */
-  liveOutput?: boolean;
+  liveOutput: boolean;
   logger: Logger;
 }
 

@@ -32,12 +32,12 @@ export interface RunModelOptions {
   output: string;
   /** Resolved CLI timeout (cliTimeout()). */
   timeout: number | null;
-  keepAlive?: boolean;
-  keepModelDir?: boolean;
-  skipModelRun?: boolean;
+  keepAlive: boolean;
+  keepModelDir: boolean;
+  skipModelRun: boolean;
   /** Receives model output as it arrives (secrets already masked): --live-output. */
   onModelOutput?: (text: string) => void;
-  disableSkipGpuArch?: boolean;
+  disableSkipGpuArch: boolean;
   dataConfig?: DataConfig;
   logger: Logger;
   signal?: AbortSignal;
@@ -161,9 +161,9 @@ async function modelRunSpec(
     postScripts: scripts.post,
     encapsulate: scripts.encapsulate,
     timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout),
-    keepAlive: options.keepAlive ?? false,
-    keepModelDir: options.keepModelDir ?? false,
-    skipModelRun: options.skipModelRun ?? false,
+    keepAlive: options.keepAlive,
+    keepModelDir: options.keepModelDir,
+    skipModelRun: options.skipModelRun,
     outputDir: path.dirname(path.resolve(options.output)),
     logFile: path.join(path.dirname(path.resolve(options.output)), options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
     ...(options.onModelOutput ? { onOutput: (chunk: Buffer) => options.onModelOutput!(redact(chunk.toString(), shared.secrets)) } : {}),
