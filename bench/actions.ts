@@ -33,15 +33,40 @@ export async function benchActions(): Promise<BenchResult[]> {
     const floor = timeCommand(node24, ['-e', ''], { runs: 5 });
     for (const action of ['discover', 'build-matrix']) {
       const timing = timeCommand(node24, [path.join(root, 'dist', action, 'index.mjs')], { runs: 5, env });
-      results.push({ name: `${action}: cold start to exit (Node 24, median of 5)`, value: timing.ms, unit: 'ms', baseline: floor.ms, ratio: timing.ms / floor.ms, note: 'baseline: node -e ""' });
+      results.push({
+        name: `${action}: cold start to exit (Node 24, median of 5)`,
+        value: timing.ms,
+        unit: 'ms',
+        baseline: floor.ms,
+        ratio: timing.ms / floor.ms,
+        note: 'baseline: node -e ""',
+      });
     }
     // The one-step root action runs the run-local bundle.
     for (const action of ['build-push', 'run-local']) {
       // Start-up only: load the bundle and stop at the first input check.
-      const timing = timeCommand(node24, ['-e', `process.env.INPUT_MANIFEST='x';process.env['INPUT_MANIFEST-ARTIFACT']='y';process.env.INPUT_PASSWORD='';process.env.INPUT_USERNAME='u';await import(${JSON.stringify(path.join(root, 'dist', action, 'index.mjs'))})`, '--input-type=module'], { runs: 5, env, allowFailure: true });
-      results.push({ name: `${action}: load + input validation to exit (Node 24, median of 5)`, value: timing.ms, unit: 'ms', baseline: floor.ms, ratio: timing.ms / floor.ms, note: 'fails fast on a deliberate input conflict' });
+      const timing = timeCommand(
+        node24,
+        [
+          '-e',
+          `process.env.INPUT_MANIFEST='x';process.env['INPUT_MANIFEST-ARTIFACT']='y';process.env.INPUT_PASSWORD='';process.env.INPUT_USERNAME='u';await import(${JSON.stringify(path.join(root, 'dist', action, 'index.mjs'))})`,
+          '--input-type=module',
+        ],
+        { runs: 5, env, allowFailure: true },
+      );
+      results.push({
+        name: `${action}: load + input validation to exit (Node 24, median of 5)`,
+        value: timing.ms,
+        unit: 'ms',
+        baseline: floor.ms,
+        ratio: timing.ms / floor.ms,
+        note: 'fails fast on a deliberate input conflict',
+      });
     }
-    for (const entry of (await readdir(path.join(root, 'dist'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+    for (const entry of (await readdir(path.join(root, 'dist'), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()) {
       const file = entry === 'cli' ? path.join(root, 'dist/cli/madengine.mjs') : path.join(root, 'dist', entry, 'index.mjs');
       results.push({ name: `bundle size: dist/${path.relative(path.join(root, 'dist'), file)}`, value: (await stat(file)).size / 1024, unit: 'KiB' });
     }

@@ -24,7 +24,14 @@ async function makeHub(): Promise<string> {
       `# CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}\nFROM madengine/example-base:latest\nRUN echo ${stamp}-${d} > /stamp && mkdir -p /opt/bench && dd if=/dev/urandom of=/opt/bench/blob bs=1M count=24 2>/dev/null && gzip -1 /opt/bench/blob\n`,
     );
   }
-  const models = Array.from({ length: MODELS }, (_, i) => ({ name: `bench_${i}`, dockerfile: `docker/bench${i % DOCKERFILES}`, scripts: 'scripts/bench/run.sh', n_gpus: '0', tags: ['bench'], args: '' }));
+  const models = Array.from({ length: MODELS }, (_, i) => ({
+    name: `bench_${i}`,
+    dockerfile: `docker/bench${i % DOCKERFILES}`,
+    scripts: 'scripts/bench/run.sh',
+    n_gpus: '0',
+    tags: ['bench'],
+    args: '',
+  }));
   await writeFile(path.join(hub, 'models.json'), JSON.stringify(models, null, 2));
   await writeFile(path.join(hub, 'scripts/bench/run.sh'), 'echo "performance: 1 samples_per_second"\n');
   return hub;
@@ -40,8 +47,20 @@ export async function benchBuild(): Promise<BenchResult[]> {
     const distinct = new Set(Object.values(manifest.built_images).map((i) => i.docker_sha)).size;
     const again = timeCommand(process.execPath, args, { runs: 3 });
     return [
-      { name: `images built for ${MODELS} models over ${DOCKERFILES} Dockerfiles`, value: distinct, unit: 'images', note: `${Object.keys(manifest.built_images).length} model images tagged` },
-      { name: 'no-change rebuild (wall, median of 3)', value: again.ms, unit: 'ms', baseline: first.ms, ratio: again.ms / first.ms, note: 'baseline: the first build in this run' },
+      {
+        name: `images built for ${MODELS} models over ${DOCKERFILES} Dockerfiles`,
+        value: distinct,
+        unit: 'images',
+        note: `${Object.keys(manifest.built_images).length} model images tagged`,
+      },
+      {
+        name: 'no-change rebuild (wall, median of 3)',
+        value: again.ms,
+        unit: 'ms',
+        baseline: first.ms,
+        ratio: again.ms / first.ms,
+        note: 'baseline: the first build in this run',
+      },
     ];
   } finally {
     const ids = execFileSync('docker', ['images', '-q', '--filter', `reference=ci-bench_*`], { encoding: 'utf8' }).split('\n').filter(Boolean);

@@ -14,13 +14,25 @@ const DYNAMIC = 5;
 const PER_DYNAMIC = 50;
 
 function model(name: string, dockerfile: string, scripts: string): object {
-  return { name, dockerfile, scripts, n_gpus: '1', owner: 'bench@example.invalid', training_precision: 'fp16', tags: ['bench', `group_${name.length % 7}`], args: '--batch-size 32' };
+  return {
+    name,
+    dockerfile,
+    scripts,
+    n_gpus: '1',
+    owner: 'bench@example.invalid',
+    training_precision: 'fp16',
+    tags: ['bench', `group_${name.length % 7}`],
+    args: '--batch-size 32',
+  };
 }
 
 export async function makeBenchHub(): Promise<string> {
   const hub = await mkdtemp(path.join(tmpdir(), 'madengine-bench-hub-'));
   await mkdir(path.join(hub, 'docker'), { recursive: true });
-  await writeFile(path.join(hub, 'models.json'), JSON.stringify(Array.from({ length: ROOT_MODELS }, (_, i) => model(`root_${i}`, 'docker/bench', 'scripts/root/run.sh'))));
+  await writeFile(
+    path.join(hub, 'models.json'),
+    JSON.stringify(Array.from({ length: ROOT_MODELS }, (_, i) => model(`root_${i}`, 'docker/bench', 'scripts/root/run.sh'))),
+  );
   for (let s = 0; s < SUB_CATALOGUES; s++) {
     const dir = path.join(hub, 'scripts', `sub${s}`);
     await mkdir(dir, { recursive: true });
@@ -53,8 +65,22 @@ export async function benchDiscover(): Promise<BenchResult[]> {
     const models = ROOT_MODELS + SUB_CATALOGUES * PER_SUB + DYNAMIC * PER_DYNAMIC;
     const floor = floorNode.ms + floorPython.ms;
     return [
-      { name: `discover --tags all --json, ${models} models (CLI process, wall, median of 5)`, value: discover.ms, unit: 'ms', baseline: floor, ratio: discover.ms / floor, note: 'baseline: starting node + python3 empty' },
-      { name: 'discover peak RSS (CLI process)', value: discover.rssMiB, unit: 'MiB', baseline: floorNode.rssMiB, ratio: discover.rssMiB / floorNode.rssMiB, note: 'baseline: node -e ""' },
+      {
+        name: `discover --tags all --json, ${models} models (CLI process, wall, median of 5)`,
+        value: discover.ms,
+        unit: 'ms',
+        baseline: floor,
+        ratio: discover.ms / floor,
+        note: 'baseline: starting node + python3 empty',
+      },
+      {
+        name: 'discover peak RSS (CLI process)',
+        value: discover.rssMiB,
+        unit: 'MiB',
+        baseline: floorNode.rssMiB,
+        ratio: discover.rssMiB / floorNode.rssMiB,
+        note: 'baseline: node -e ""',
+      },
     ];
   } finally {
     await rm(hub, { recursive: true, force: true });

@@ -15,7 +15,11 @@ export interface BenchResult {
 const TIME = '/usr/bin/time';
 
 /** Runs `command` `runs` times; median wall ms and max peak RSS (MiB, via /usr/bin/time when present). */
-export function timeCommand(command: string, args: readonly string[], options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): { ms: number; rssMiB: number } {
+export function timeCommand(
+  command: string,
+  args: readonly string[],
+  options: { runs?: number; cwd?: string; env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {},
+): { ms: number; rssMiB: number } {
   const runs = options.runs ?? 5;
   const times: number[] = [];
   let rss = 0;

@@ -100,7 +100,10 @@ async function childMain(mode: string, path: string): Promise<void> {
     report.errorPattern = scan.errorPattern;
   } else {
     await new Promise<void>((resolve, reject) => {
-      createReadStream(path, { highWaterMark: MiB }).on('data', () => {}).on('end', resolve).on('error', reject);
+      createReadStream(path, { highWaterMark: MiB })
+        .on('data', () => {})
+        .on('end', resolve)
+        .on('error', reject);
     });
   }
   report.ms = performance.now() - start;

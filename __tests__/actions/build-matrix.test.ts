@@ -63,7 +63,10 @@ describe('build-matrix action', () => {
     const run = await runActionBundle('build-matrix', { inputs: { models, hub, 'group-by': 'model' } });
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     const jobs = include(run.outputs);
-    assert.deepEqual(jobs.map((j) => [j.name, j.tags, j.models]), names.map((n) => [n, n, [n]]));
+    assert.deepEqual(
+      jobs.map((j) => [j.name, j.tags, j.models]),
+      names.map((n) => [n, n, [n]]),
+    );
     assert.equal(jobs.find((j) => j.tags === 'dummy_fp16')!.image, 'ci-dummy_fp16_dummy.ubuntu.amd');
   });
 
@@ -77,10 +80,13 @@ describe('build-matrix action', () => {
     const amd = await runActionBundle('build-matrix', { inputs: { models, hub, 'runner-labels': runnerLabels } });
     assert.equal(amd.exitCode, 0, amd.stdout + amd.stderr);
     // The dummies' image is AMD's, and `AMD` is more specific than `cpu`; dummy_ctx's image has no vendor.
-    assert.deepEqual(include(amd.outputs).map((j) => [j.tags.split(',')[0], j['runs-on']]), [
-      ['dummy', ['self-hosted', 'mi300x']],
-      ['dummy_ctx', ['ubuntu-latest']],
-    ]);
+    assert.deepEqual(
+      include(amd.outputs).map((j) => [j.tags.split(',')[0], j['runs-on']]),
+      [
+        ['dummy', ['self-hosted', 'mi300x']],
+        ['dummy_ctx', ['ubuntu-latest']],
+      ],
+    );
 
     const nvidia = await runActionBundle('build-matrix', {
       inputs: { models, hub, 'runner-labels': runnerLabels, 'additional-context': "{'gpu_vendor': 'NVIDIA', 'guest_os': 'UBUNTU'}" },
@@ -106,12 +112,18 @@ describe('build-matrix action', () => {
     const jobs = include(run.outputs);
     assert.equal(jobs.length, 3);
     // Dealt round-robin in discover's order, so each job gets a similar share.
-    assert.deepEqual(jobs.map((j) => j.models), [
-      ['dummy', 'dummy_ctx', 'dummy3/model3'],
-      ['dummy_fp16', 'dummy2/model1', 'dummy3/model4'],
-      ['dummy_multi', 'dummy2/model2'],
-    ]);
-    assert.deepEqual(jobs.map((j) => j.name), ['self-hosted 1/3 · 3 models', 'self-hosted 2/3 · 3 models', 'self-hosted 3/3 · 2 models']);
+    assert.deepEqual(
+      jobs.map((j) => j.models),
+      [
+        ['dummy', 'dummy_ctx', 'dummy3/model3'],
+        ['dummy_fp16', 'dummy2/model1', 'dummy3/model4'],
+        ['dummy_multi', 'dummy2/model2'],
+      ],
+    );
+    assert.deepEqual(
+      jobs.map((j) => j.name),
+      ['self-hosted 1/3 · 3 models', 'self-hosted 2/3 · 3 models', 'self-hosted 3/3 · 2 models'],
+    );
     assert.equal(jobs[0]!.gpu_vendor, 'AMD'); // dummy_ctx's image has none
     assert.match(run.stdout, /Packed 8 jobs into 3: 8 jobs exceed max-jobs 3/);
     assert.match(run.summary, /Packed 8 jobs into 3/);
@@ -166,6 +178,9 @@ describe('build-matrix action', () => {
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     assert.equal(run.outputs.matrix, '{"include":[]}');
     assert.equal(run.outputs.count, '0');
-    assert.ok(run.annotations.some((a) => /^::warning::No models given/.test(a)), run.annotations.join('\n'));
+    assert.ok(
+      run.annotations.some((a) => /^::warning::No models given/.test(a)),
+      run.annotations.join('\n'),
+    );
   });
 });

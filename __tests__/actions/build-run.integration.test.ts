@@ -85,10 +85,18 @@ test('run-local: a failed model fails the step unless continue-on-failure; artif
   models.push({ name: 'boom', dockerfile: 'docker/dummy', scripts: 'scripts/dummy/boom.sh', n_gpus: '0', tags: ['boom'], args: '' });
   await writeFile(path.join(ws, 'hub/models.json'), JSON.stringify(models));
   await writeFile(path.join(ws, 'hub/scripts/dummy/boom.sh'), 'echo "Traceback (most recent call last):"\nexit 1\n');
-  const failing = await runActionBundle('run-local', { workspace: ws, env: service.env, inputs: { hub: 'hub', tags: 'boom', 'additional-context': '{"executor": "host"}' } });
+  const failing = await runActionBundle('run-local', {
+    workspace: ws,
+    env: service.env,
+    inputs: { hub: 'hub', tags: 'boom', 'additional-context': '{"executor": "host"}' },
+  });
   assert.equal(failing.exitCode, 1);
   assert.match(failing.stdout, /1 model\(s\) failed/);
-  const tolerant = await runActionBundle('run-local', { workspace: ws, env: service.env, inputs: { hub: 'hub', tags: 'boom', 'additional-context': '{"executor": "host"}', 'continue-on-failure': 'true', output: 'second/perf.csv' } });
+  const tolerant = await runActionBundle('run-local', {
+    workspace: ws,
+    env: service.env,
+    inputs: { hub: 'hub', tags: 'boom', 'additional-context': '{"executor": "host"}', 'continue-on-failure': 'true', output: 'second/perf.csv' },
+  });
   assert.equal(tolerant.exitCode, 0, tolerant.stdout);
   assert.equal(tolerant.outputs.failed, '1');
   assert.notEqual(failing.outputs['artifact-name'], undefined);
@@ -114,14 +122,22 @@ test('run-local: a cancelled job leaves no container; the post step removes what
   });
   // The harness sends SIGINT like a runner cancelling the job; the run stops its container itself.
   assert.match(main.stdout, /cancelled/);
-  assert.equal(execFileSync('docker', ['ps', '-aq', '--filter', `label=org.madengine.run-id=${main.state['run-id']}`], { encoding: 'utf8' }).trim(), '', 'main removed its container on cancel');
+  assert.equal(
+    execFileSync('docker', ['ps', '-aq', '--filter', `label=org.madengine.run-id=${main.state['run-id']}`], { encoding: 'utf8' }).trim(),
+    '',
+    'main removed its container on cancel',
+  );
   assert.ok(started, main.stdout);
   assert.notEqual(main.exitCode, 0);
   assert.ok(main.state['run-id'], 'main saved its run id for the post step');
 
   // Simulate what a hard-killed main leaves: a container labelled with the run id, then run post.
   const runId = main.state['run-id']!;
-  execFileSync('docker', ['run', '-d', '--label', `org.madengine.run-id=${runId}`, '--name', `madengine-orphan-${process.pid}`, 'madengine/example-base:latest', 'sleep', '300'], { stdio: 'ignore' });
+  execFileSync(
+    'docker',
+    ['run', '-d', '--label', `org.madengine.run-id=${runId}`, '--name', `madengine-orphan-${process.pid}`, 'madengine/example-base:latest', 'sleep', '300'],
+    { stdio: 'ignore' },
+  );
   const post = await runActionBundle('run-local', { workspace: ws, state: { isPost: 'true', 'run-id': runId }, inputs: { hub: 'hub' } });
   assert.equal(post.exitCode, 0, post.stdout);
   assert.match(post.stdout, /removed container .* left by run/);
@@ -149,7 +165,11 @@ test('one-step action: discover + build + run + report on the example hub, passw
   if (!(await requireInfra(t, { docker: true }))) return;
   const ws = await workspaceWithHub('one-step');
   await writeFile(path.join(ws, 'hub/credential.json'), JSON.stringify({ PRIVATE_HUB: { username: 'bot', password: 'hunter2-xyz' } }));
-  const run = await runActionBundle('madengine', { workspace: ws, env: { ...service.env, MAD_SECRETS_HF_TOKEN: 'hf-abc-123' }, inputs: { hub: 'hub', tags: 'dummy2/all', 'artifact-name': 'perf-one-step' } });
+  const run = await runActionBundle('madengine', {
+    workspace: ws,
+    env: { ...service.env, MAD_SECRETS_HF_TOKEN: 'hf-abc-123' },
+    inputs: { hub: 'hub', tags: 'dummy2/all', 'artifact-name': 'perf-one-step' },
+  });
   assert.equal(run.exitCode, 0, run.stdout);
   assert.match(run.stdout, /^::add-mask::hunter2-xyz$/m, 'credential.json values are masked before any work');
   assert.match(run.stdout, /^::add-mask::hf-abc-123$/m, 'MAD_SECRETS* values are masked');

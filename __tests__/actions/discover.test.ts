@@ -14,7 +14,10 @@ test('discover: every model of the example hub as JSON, a count and a summary ta
   const models = JSON.parse(run.outputs.models!) as { name: string; n_gpus: string }[];
   assert.equal(run.outputs.count, String(models.length));
   assert.equal(models.length, 8);
-  assert.deepEqual(models.slice(0, 2).map((m) => m.name), ['dummy', 'dummy_fp16']);
+  assert.deepEqual(
+    models.slice(0, 2).map((m) => m.name),
+    ['dummy', 'dummy_fp16'],
+  );
   assert.match(run.summary, /<table>/);
   assert.match(run.summary, /dummy3\/model4/);
 });
@@ -24,7 +27,10 @@ test('discover: tags select (newline- or comma-separated, madengine syntax)', as
   assert.equal(run.exitCode, 0, run.stdout);
   const models = JSON.parse(run.outputs.models!) as { name: string; args: string }[];
   // Tags select in the order they are given, as madengine does.
-  assert.deepEqual(models.map((m) => m.name), ['dummy2/model1', 'dummy2/model2', 'dummy']);
+  assert.deepEqual(
+    models.map((m) => m.name),
+    ['dummy2/model1', 'dummy2/model2', 'dummy'],
+  );
   assert.equal(models[2]!.args, ' --batch-size 32');
 });
 
@@ -34,7 +40,10 @@ test('discover: a malformed catalogue fails the step with an annotation on the f
   await writeFile(path.join(broken, 'models.json'), '[\n  {"name": "x",}\n]\n');
   const run = await runActionBundle('discover', { inputs: { hub: broken } });
   assert.equal(run.exitCode, 1);
-  assert.ok(run.annotations.some((a) => /^::error file=.*models\.json,line=2,col=\d+::/.test(a)), run.annotations.join('\n'));
+  assert.ok(
+    run.annotations.some((a) => /^::error file=.*models\.json,line=2,col=\d+::/.test(a)),
+    run.annotations.join('\n'),
+  );
 });
 
 test('discover: a tag that selects nothing and a bad additional-context fail with clear messages', async () => {

@@ -15,7 +15,13 @@ const declared = async (action: string): Promise<string[]> => {
 };
 
 test('every action reads the inputs of its action.yml, no more and no fewer', async () => {
-  const read: Record<string, readonly string[]> = { discover, 'build-matrix': buildMatrix, 'build-push': buildPush, 'run-local': runLocal, madengine: runLocal };
+  const read: Record<string, readonly string[]> = {
+    discover,
+    'build-matrix': buildMatrix,
+    'build-push': buildPush,
+    'run-local': runLocal,
+    madengine: runLocal,
+  };
   for (const [action, names] of Object.entries(read)) {
     assert.equal(new Set(names).size, names.length, `${action}: an input is read twice`);
     assert.deepEqual([...names].sort(), await declared(action), `${action}: INPUT_NAMES vs action.yml`);

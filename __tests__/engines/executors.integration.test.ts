@@ -82,7 +82,12 @@ function waitForOutput(spec: ModelRunSpec, text: string): Promise<void> {
  * The behaviour both executors must share; `leftovers` lists what the executor may have left running
  * for a run (containers for docker, nothing for the host).
  */
-function sharedBehaviour(kind: string, setup: (t: TestContext) => Promise<Executor | undefined>, specFor: (hub: string, o?: Partial<ModelRunSpec>) => ModelRunSpec, leftovers: (runId: string) => Promise<string[]>) {
+function sharedBehaviour(
+  kind: string,
+  setup: (t: TestContext) => Promise<Executor | undefined>,
+  specFor: (hub: string, o?: Partial<ModelRunSpec>) => ModelRunSpec,
+  leftovers: (runId: string) => Promise<string[]>,
+) {
   describe(`${kind} executor`, () => {
     test('a model printing a performance line exits 0 with the line in the log and the model dir removed', async (t) => {
       const executor = await setup(t);
@@ -126,15 +131,27 @@ function sharedBehaviour(kind: string, setup: (t: TestContext) => Promise<Execut
       if (!executor) return;
       const hub = await makeHub();
       const spec = specFor(hub, {
-        preScripts: [{ path: 'scripts/common/pre_scripts/pre_test.sh', args: '1' }, { path: 'scripts/common/pre_scripts/pre_test.sh', args: '2' }],
+        preScripts: [
+          { path: 'scripts/common/pre_scripts/pre_test.sh', args: '1' },
+          { path: 'scripts/common/pre_scripts/pre_test.sh', args: '2' },
+        ],
         postScripts: [{ path: 'scripts/common/post_scripts/post_test.sh', args: '9' }],
       });
       const outcome = await executor.run(spec, []);
       assert.equal(outcome.exitCode, 0);
       const log = await fs.readFile(spec.logFile, 'utf8');
-      const order = ['Pre-Script test called 1', 'Pre-Script test called 2', 'performance: 42.5', 'test_duration:', 'Post-Script test called 9'].map((text) => log.indexOf(text));
-      assert.ok(order.every((index) => index >= 0), `all steps ran:\n${log}`);
-      assert.deepEqual([...order].sort((a, b) => a - b), order, 'steps in order');
+      const order = ['Pre-Script test called 1', 'Pre-Script test called 2', 'performance: 42.5', 'test_duration:', 'Post-Script test called 9'].map((text) =>
+        log.indexOf(text),
+      );
+      assert.ok(
+        order.every((index) => index >= 0),
+        `all steps ran:\n${log}`,
+      );
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        'steps in order',
+      );
     });
 
     test('a failing pre-script fails the run before the model runs', async (t) => {
@@ -175,7 +192,12 @@ function sharedBehaviour(kind: string, setup: (t: TestContext) => Promise<Execut
       const executor = await setup(t);
       if (!executor) return;
       const hub = await makeHub();
-      const spec = specFor(hub, { script: 'scripts/env/run.sh', modelName: EVIL_NAME, env: { WEIRD: INJECTION, MAD_MODEL_NAME: EVIL_NAME }, keepModelDir: true });
+      const spec = specFor(hub, {
+        script: 'scripts/env/run.sh',
+        modelName: EVIL_NAME,
+        env: { WEIRD: INJECTION, MAD_MODEL_NAME: EVIL_NAME },
+        keepModelDir: true,
+      });
       const outcome = await executor.run(spec, []);
       assert.equal(outcome.exitCode, 0);
       const log = await fs.readFile(spec.logFile, 'utf8');
@@ -184,7 +206,11 @@ function sharedBehaviour(kind: string, setup: (t: TestContext) => Promise<Execut
       assert.ok(log.includes(`=== madengine: model ${EVIL_NAME} (run ${spec.runId})`), log);
       for (const dir of [hub, outcome.modelDir]) {
         const files = await fs.readdir(dir);
-        assert.deepEqual(files.filter((file) => file.startsWith('pwned')), [], `nothing injected in ${dir}`);
+        assert.deepEqual(
+          files.filter((file) => file.startsWith('pwned')),
+          [],
+          `nothing injected in ${dir}`,
+        );
       }
     });
 
@@ -294,7 +320,11 @@ async function containersOf(runId: string): Promise<string[]> {
 
 after(async () => {
   for (const executor of dockerExecutors) await executor.cleanup();
-  if (docker && imageReady) await docker.getImage(testImage).remove({ noprune: true }).catch(() => undefined);
+  if (docker && imageReady)
+    await docker
+      .getImage(testImage)
+      .remove({ noprune: true })
+      .catch(() => undefined);
 });
 
 sharedBehaviour('docker', dockerSetup, (hub, o) => makeSpec(hub, { image: testImage, ...o }), containersOf);
@@ -308,7 +338,10 @@ describe('docker executor specifics', () => {
     const data = path.join(root, `data-${process.pid}`);
     await fs.mkdir(data, { recursive: true });
     await fs.writeFile(path.join(data, 'input.txt'), 'dataset\n');
-    await fs.writeFile(path.join(hub, 'scripts/perf/run.sh'), 'cat /data/input.txt\npwd\necho "user=$(whoami)"\ntouch /data/written 2>/dev/null && echo writable || echo readonly\n');
+    await fs.writeFile(
+      path.join(hub, 'scripts/perf/run.sh'),
+      'cat /data/input.txt\npwd\necho "user=$(whoami)"\ntouch /data/written 2>/dev/null && echo writable || echo readonly\n',
+    );
     const spec = makeSpec(hub, { image: testImage, mounts: [{ hostPath: data, containerPath: '/data', readOnly: true }], keepAlive: true });
     const outcome = await executor.run(spec, []);
     assert.equal(outcome.exitCode, 0, await fs.readFile(spec.logFile, 'utf8'));
@@ -324,7 +357,10 @@ describe('docker executor specifics', () => {
     assert.equal(info.Config.Labels['org.madengine.model'], 'dummy');
     assert.deepEqual(await containersOf(spec.runId), [`/${outcome.container}`]);
     assert.ok(existsSync(path.join(outcome.modelDir, 'run.sh')));
-    assert.ok(logger.lines.some((line) => line.includes(`docker exec -it ${outcome.container} bash`)), logger.lines.join('\n'));
+    assert.ok(
+      logger.lines.some((line) => line.includes(`docker exec -it ${outcome.container} bash`)),
+      logger.lines.join('\n'),
+    );
     // cleanup() does not take a kept container from the user.
     await executor.cleanup();
     assert.equal((await docker!.getContainer(outcome.container!).inspect()).State.Running, true);
@@ -334,7 +370,13 @@ describe('docker executor specifics', () => {
   test('a container left with the same name is replaced (madengine removes it first)', async (t) => {
     const executor = await dockerSetup(t);
     if (!executor) return;
-    const stale = await docker!.createContainer({ name: containerName(testImage), Image: testImage, Cmd: ['cat'], Tty: true, Labels: { 'org.madengine.test': 'stale' } });
+    const stale = await docker!.createContainer({
+      name: containerName(testImage),
+      Image: testImage,
+      Cmd: ['cat'],
+      Tty: true,
+      Labels: { 'org.madengine.test': 'stale' },
+    });
     await stale.start();
     const hub = await makeHub();
     const spec = makeSpec(hub, { image: testImage });
@@ -389,7 +431,12 @@ describe('docker executor specifics', () => {
 
 // ---------------------------------------------------------------- host
 
-sharedBehaviour('host', async () => hostExecutor({ logger: memoryLogger() }), (hub, o) => makeSpec(hub, o), async () => []);
+sharedBehaviour(
+  'host',
+  async () => hostExecutor({ logger: memoryLogger() }),
+  (hub, o) => makeSpec(hub, o),
+  async () => [],
+);
 
 describe('host executor specifics', () => {
   test('assigned GPUs are exported and spec.env wins over the base environment', async () => {

@@ -48,7 +48,18 @@ test('podman: build, reuse and run the example hub through the Docker-compatible
 
     const run = spawnSync(
       process.execPath,
-      [...cliFromSource, 'run', '--manifest-file', path.join(work, 'build_manifest.json'), '--hub', hub, '-o', path.join(work, 'perf.csv'), '-c', '{"executor": "docker"}'],
+      [
+        ...cliFromSource,
+        'run',
+        '--manifest-file',
+        path.join(work, 'build_manifest.json'),
+        '--hub',
+        hub,
+        '-o',
+        path.join(work, 'perf.csv'),
+        '-c',
+        '{"executor": "docker"}',
+      ],
       { cwd: work, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: podmanHost }, timeout: 180_000 },
     );
     assert.equal(run.status, 0, run.stderr + run.stdout);
@@ -59,7 +70,11 @@ test('podman: build, reuse and run the example hub through the Docker-compatible
     assert.deepEqual(left, [], 'no container left behind');
   } finally {
     const images = await podman.listImages({ filters: JSON.stringify({ label: ['org.madengine.build-id'] }) });
-    for (const image of images) await podman.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await podman
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 });

@@ -140,7 +140,11 @@ test('artifacts: a runtime token the service did not sign is refused', async () 
 });
 
 /** Twirp calls straight to the fake, for the checks the client never trips by itself. */
-async function twirp(method: string, body: object, token = service.env.ACTIONS_RUNTIME_TOKEN!): Promise<{ status: number; body: { code?: string; msg?: string } }> {
+async function twirp(
+  method: string,
+  body: object,
+  token = service.env.ACTIONS_RUNTIME_TOKEN!,
+): Promise<{ status: number; body: { code?: string; msg?: string } }> {
   const response = await fetch(`${service.url}/twirp/github.actions.results.api.v1.ArtifactService/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -143,7 +143,10 @@ export async function requireInfra(t: TestContext, needs: InfraNeeds = {}): Prom
   if (problems.length === 0) {
     if (infra?.dockerHost && !process.env.DOCKER_HOST) process.env.DOCKER_HOST = infra.dockerHost;
     // Registry-only needs still return coordinates; docker-only needs may have none (a bare engine is enough).
-    return infra ?? ({ stateDir: infraStateDir(), registry: '', authRegistry: '', user: '', password: '', baseImage: 'madengine/example-base:latest' } satisfies InfraEnv);
+    return (
+      infra ??
+      ({ stateDir: infraStateDir(), registry: '', authRegistry: '', user: '', password: '', baseImage: 'madengine/example-base:latest' } satisfies InfraEnv)
+    );
   }
   const message = `test infrastructure not up (${problems.join('; ')}); start it with: bash scripts/test-infra.sh up`;
   if (process.env.MADENGINE_REQUIRE_INFRA === '1') throw new Error(`${message} [MADENGINE_REQUIRE_INFRA=1 forbids skipping]`);

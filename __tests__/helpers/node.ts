@@ -7,8 +7,7 @@ export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const node24 = path.join(repoRoot, 'node_modules/node/bin/node');
 
 /** The Node that runs npm itself (the machine's Node 20 here), else the one running the tests. */
-export const systemNode: string =
-  process.env.npm_node_execpath && existsSync(process.env.npm_node_execpath) ? process.env.npm_node_execpath : process.execPath;
+export const systemNode: string = process.env.npm_node_execpath && existsSync(process.env.npm_node_execpath) ? process.env.npm_node_execpath : process.execPath;
 
 /** Node flags that run the TypeScript sources as the tests do: tsx, and .py files imported as text. */
 export const fromSource = ['--import', path.join(repoRoot, 'node_modules/tsx/dist/esm/index.mjs'), '--import', path.join(repoRoot, 'scripts/text-loader.mjs')];

@@ -50,11 +50,23 @@ export function buildRuntimeToken(runId: string, jobId: string, secret: string):
 }
 
 /** Twirp error codes the fake uses, with the HTTP status Twirp maps each to (none is retried by the client). */
-const TWIRP_STATUS = { malformed: 400, invalid_argument: 400, unauthenticated: 401, permission_denied: 403, not_found: 404, bad_route: 404, already_exists: 409, failed_precondition: 412 } as const;
+const TWIRP_STATUS = {
+  malformed: 400,
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  bad_route: 404,
+  already_exists: 409,
+  failed_precondition: 412,
+} as const;
 type TwirpCode = keyof typeof TWIRP_STATUS;
 
 class TwirpError extends Error {
-  constructor(readonly code: TwirpCode, message: string) {
+  constructor(
+    readonly code: TwirpCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -114,7 +126,10 @@ export async function startResultsService(options: { runId?: string; jobId?: str
     } catch {
       throw new TwirpError('unauthenticated', 'runtime token payload is not JSON');
     }
-    const scope = scp.split(' ').map((s) => s.split(':')).find((parts) => parts[0] === 'Actions.Results' && parts.length === 3);
+    const scope = scp
+      .split(' ')
+      .map((s) => s.split(':'))
+      .find((parts) => parts[0] === 'Actions.Results' && parts.length === 3);
     if (!scope) throw new TwirpError('permission_denied', `runtime token has no 'Actions.Results:<runId>:<jobId>' scope (scp: '${scp}')`);
     return { runId: scope[1]!, jobId: scope[2]! };
   }
@@ -128,21 +143,41 @@ export async function startResultsService(options: { runId?: string; jobId?: str
   /** One Twirp method: `body` is the request message in proto-name JSON; returns the response message. */
   function twirp(method: string, body: Record<string, unknown>, scope: { runId: string; jobId: string }): object {
     if (body.workflow_run_backend_id !== scope.runId) {
-      throw new TwirpError('permission_denied', `workflow_run_backend_id '${String(body.workflow_run_backend_id)}' is not the run of the runtime token (${scope.runId})`);
+      throw new TwirpError(
+        'permission_denied',
+        `workflow_run_backend_id '${String(body.workflow_run_backend_id)}' is not the run of the runtime token (${scope.runId})`,
+      );
     }
     const writes = method === 'CreateArtifact' || method === 'FinalizeArtifact';
     if (writes && body.workflow_job_run_backend_id !== scope.jobId) {
-      throw new TwirpError('permission_denied', `workflow_job_run_backend_id '${String(body.workflow_job_run_backend_id)}' is not the job of the runtime token (${scope.jobId})`);
+      throw new TwirpError(
+        'permission_denied',
+        `workflow_job_run_backend_id '${String(body.workflow_job_run_backend_id)}' is not the job of the runtime token (${scope.jobId})`,
+      );
     }
     const name = typeof body.name === 'string' ? body.name : '';
     switch (method) {
       case 'CreateArtifact': {
-        if (!name || name.length > 256 || FORBIDDEN_NAME.test(name)) throw new TwirpError('invalid_argument', `invalid artifact name '${name}': 1-256 characters, none of " < > | * ? : \\ / CR LF`);
-        if (body.expires_at !== undefined && !(Date.parse(String(body.expires_at)) > Date.now())) throw new TwirpError('invalid_argument', `expires_at '${String(body.expires_at)}' is not in the future`);
+        if (!name || name.length > 256 || FORBIDDEN_NAME.test(name))
+          throw new TwirpError('invalid_argument', `invalid artifact name '${name}': 1-256 characters, none of " < > | * ? : \\ / CR LF`);
+        if (body.expires_at !== undefined && !(Date.parse(String(body.expires_at)) > Date.now()))
+          throw new TwirpError('invalid_argument', `expires_at '${String(body.expires_at)}' is not in the future`);
         if (store.some((a) => a.runId === scope.runId && a.name === name)) {
-          throw new TwirpError('already_exists', `an artifact named '${name}' already exists in workflow run ${scope.runId}; artifact names must be unique per run`);
+          throw new TwirpError(
+            'already_exists',
+            `an artifact named '${name}' already exists in workflow run ${scope.runId}; artifact names must be unique per run`,
+          );
         }
-        const artifact = { id: nextId++, runId: scope.runId, jobId: scope.jobId, name, size: 0, finalized: false, contentType: String(body.mime_type ?? 'application/zip'), blocks: new Map<string, Buffer>() };
+        const artifact = {
+          id: nextId++,
+          runId: scope.runId,
+          jobId: scope.jobId,
+          name,
+          size: 0,
+          finalized: false,
+          contentType: String(body.mime_type ?? 'application/zip'),
+          blocks: new Map<string, Buffer>(),
+        };
         store.push(artifact);
         return { ok: true, signed_upload_url: signedUrl('w', artifact) };
       }
@@ -154,16 +189,28 @@ export async function startResultsService(options: { runId?: string; jobId?: str
           throw new TwirpError('invalid_argument', `declared size ${String(body.size)} does not match the ${artifact.size} bytes uploaded for '${name}'`);
         }
         const actual = `sha256:${createHash('sha256').update(artifact.bytes).digest('hex')}`;
-        if (body.hash !== undefined && body.hash !== actual) throw new TwirpError('invalid_argument', `declared hash ${String(body.hash)} does not match the uploaded blob (${actual})`);
+        if (body.hash !== undefined && body.hash !== actual)
+          throw new TwirpError('invalid_argument', `declared hash ${String(body.hash)} does not match the uploaded blob (${actual})`);
         Object.assign(artifact, { finalized: true, digest: actual, files: zipEntryNames(artifact.bytes) });
         return { ok: true, artifact_id: String(artifact.id) };
       }
       case 'ListArtifacts': {
-        const listed = store.filter((a) => a.runId === scope.runId && a.finalized
-          && (body.name_filter === undefined || a.name === body.name_filter)
-          && (body.id_filter === undefined || String(a.id) === String(body.id_filter)));
+        const listed = store.filter(
+          (a) =>
+            a.runId === scope.runId &&
+            a.finalized &&
+            (body.name_filter === undefined || a.name === body.name_filter) &&
+            (body.id_filter === undefined || String(a.id) === String(body.id_filter)),
+        );
         return {
-          artifacts: listed.map((a) => ({ workflow_run_backend_id: a.runId, workflow_job_run_backend_id: a.jobId, database_id: String(a.id), name: a.name, size: String(a.size), digest: a.digest })),
+          artifacts: listed.map((a) => ({
+            workflow_run_backend_id: a.runId,
+            workflow_job_run_backend_id: a.jobId,
+            database_id: String(a.id),
+            name: a.name,
+            size: String(a.size),
+            digest: a.digest,
+          })),
         };
       }
       case 'GetSignedArtifactURL': {
@@ -278,7 +325,10 @@ export async function startResultsService(options: { runId?: string; jobId?: str
     url: origin,
     env: envFor(jobId),
     envFor,
-    artifacts: () => store.filter((a) => a.finalized).map(({ id, runId: run, jobId: job, name, size, digest, files }) => ({ id, runId: run, jobId: job, name, size, digest, files })),
+    artifacts: () =>
+      store
+        .filter((a) => a.finalized)
+        .map(({ id, runId: run, jobId: job, name, size, digest, files }) => ({ id, runId: run, jobId: job, name, size, digest, files })),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -113,7 +113,10 @@ test('push to the local registry records the digest the Registry API reports', a
   created.add(entry.registry_image!);
   const digest = await new RegistryClient().manifestDigest(entry.registry_image!);
   assert.equal(entry.registry_digest, digest);
-  assert.equal((result.manifest.built_models['ci-dummy_dummy.ubuntu.amd'] as { env_vars?: Record<string, string> }).env_vars?.DOCKER_IMAGE_NAME, entry.registry_image);
+  assert.equal(
+    (result.manifest.built_models['ci-dummy_dummy.ubuntu.amd'] as { env_vars?: Record<string, string> }).env_vars?.DOCKER_IMAGE_NAME,
+    entry.registry_image,
+  );
 });
 
 async function withCredential(hub: string, registry: string, username: string, password: string): Promise<void> {
@@ -143,13 +146,19 @@ test('htpasswd registry: good credentials push; bad ones fail clearly and the pa
 test('a failing Dockerfile: other images are still built, the manifest is written, exit 2', async (t) => {
   if (!(await requireInfra(t, { docker: true }))) return;
   const hub = await exampleHub('failing');
-  await writeFile(path.join(hub, 'docker', 'broken.ubuntu.amd.Dockerfile'), "# CONTEXT {'gpu_vendor': 'AMD'}\nFROM madengine/example-base:latest\nRUN exit 3\n");
+  await writeFile(
+    path.join(hub, 'docker', 'broken.ubuntu.amd.Dockerfile'),
+    "# CONTEXT {'gpu_vendor': 'AMD'}\nFROM madengine/example-base:latest\nRUN exit 3\n",
+  );
   const models = JSON.parse(await readFile(path.join(hub, 'models.json'), 'utf8')) as object[];
   models.push({ name: 'broken', dockerfile: 'docker/broken', scripts: 'scripts/dummy/run.sh', n_gpus: '0', tags: ['dummies'], args: '' });
   await writeFile(path.join(hub, 'models.json'), JSON.stringify(models));
   const { result } = await build(hub, { tags: ['dummies'] });
   assert.equal(result.exitCode, ExitCode.BUILD_FAILURE);
-  assert.deepEqual(result.failedBuilds.map((f) => f.model), ['broken']);
+  assert.deepEqual(
+    result.failedBuilds.map((f) => f.model),
+    ['broken'],
+  );
   assert.match(result.failedBuilds[0]!.error, /returned a non-zero code: 3|exit code: 3|non-zero/);
   const manifest = await readManifest(path.join(hub, 'build_manifest.json'));
   assert.ok(manifest.built_images['ci-dummy_dummy.ubuntu.amd'], 'the good image is in the manifest');
@@ -180,13 +189,22 @@ test('an unreachable registry is a recorded push failure, the image is still bui
 
 test('no Docker daemon: a clear message naming the socket and how to start one', async () => {
   const nowhere = await connectDocker({ host: 'unix:///tmp/madengine-no-such.sock' });
-  await assert.rejects(ensureDocker(nowhere, { timeoutMs: 2000 }), (error: unknown) => error instanceof MadError && /no Docker daemon answers at unix:\/\/\/tmp\/madengine-no-such\.sock/.test(error.message) && /DOCKER_HOST/.test(error.message));
+  await assert.rejects(
+    ensureDocker(nowhere, { timeoutMs: 2000 }),
+    (error: unknown) =>
+      error instanceof MadError &&
+      /no Docker daemon answers at unix:\/\/\/tmp\/madengine-no-such\.sock/.test(error.message) &&
+      /DOCKER_HOST/.test(error.message),
+  );
 });
 
 test('an invalid --batch-manifest is rejected with the entry at fault', async () => {
   const file = path.join(work, 'batch.json');
   await writeFile(file, JSON.stringify([{ model_name: 'dummy', build_new: true }, { build_new: 'yes' }]));
-  await assert.rejects(readBatchManifest(file), (error: unknown) => error instanceof ConfigError && /entry 1\.model_name: missing/.test(error.message) && /entry 1\.build_new/.test(error.message));
+  await assert.rejects(
+    readBatchManifest(file),
+    (error: unknown) => error instanceof ConfigError && /entry 1\.model_name: missing/.test(error.message) && /entry 1\.build_new/.test(error.message),
+  );
   await writeFile(file, '{"model_name": "dummy"}');
   await assert.rejects(readBatchManifest(file), /must be a JSON list/);
   await writeFile(file, '[{"model_name": "dummy",}]');
@@ -197,7 +215,13 @@ test('batch manifest: build_new models are built, the others referenced by regis
   if (!(await requireInfra(t, { docker: true }))) return;
   const hub = await exampleHub('batch');
   const file = path.join(hub, 'batch.json');
-  await writeFile(file, JSON.stringify([{ model_name: 'dummy', build_new: true }, { model_name: 'dummy2/model1', build_new: false, registry_image: 'example.invalid/team/model1:v1' }]));
+  await writeFile(
+    file,
+    JSON.stringify([
+      { model_name: 'dummy', build_new: true },
+      { model_name: 'dummy2/model1', build_new: false, registry_image: 'example.invalid/team/model1:v1' },
+    ]),
+  );
   const { result } = await build(hub, { tags: [], batchManifestFile: file });
   assert.equal(result.exitCode, ExitCode.SUCCESS);
   assert.equal(result.manifest.built_images['ci-dummy_dummy.ubuntu.amd']?.reused === undefined, false);
@@ -211,8 +235,21 @@ test("a manifest in madengine's own format is read by the run phase loader", asy
   await writeFile(
     file,
     JSON.stringify({
-      built_images: { 'ci-dummy_dummy.ubuntu.amd': { docker_image: 'ci-dummy_dummy.ubuntu.amd', dockerfile: 'docker/dummy.ubuntu.amd.Dockerfile', base_docker: 'rocm/pytorch', docker_sha: 'sha256:abc', build_duration: 12.5, build_command: 'docker build ...', log_file: 'dummy_dummy.ubuntu.amd.build.live.log', gpu_vendor: 'AMD' } },
-      built_models: { 'ci-dummy_dummy.ubuntu.amd': { name: 'dummy', dockerfile: 'docker/dummy', scripts: 'scripts/dummy/run.sh', n_gpus: '1', tags: ['dummies'], args: '' } },
+      built_images: {
+        'ci-dummy_dummy.ubuntu.amd': {
+          docker_image: 'ci-dummy_dummy.ubuntu.amd',
+          dockerfile: 'docker/dummy.ubuntu.amd.Dockerfile',
+          base_docker: 'rocm/pytorch',
+          docker_sha: 'sha256:abc',
+          build_duration: 12.5,
+          build_command: 'docker build ...',
+          log_file: 'dummy_dummy.ubuntu.amd.build.live.log',
+          gpu_vendor: 'AMD',
+        },
+      },
+      built_models: {
+        'ci-dummy_dummy.ubuntu.amd': { name: 'dummy', dockerfile: 'docker/dummy', scripts: 'scripts/dummy/run.sh', n_gpus: '1', tags: ['dummies'], args: '' },
+      },
       context: { docker_env_vars: {}, docker_mounts: {}, docker_build_arg: {}, gpu_vendor: 'AMD', guest_os: 'UBUNTU', docker_gpus: '' },
       credentials_required: [],
       summary: { successful_builds: [], failed_builds: [], total_build_time: 12.5, successful_pushes: [], failed_pushes: [] },
@@ -232,7 +269,10 @@ test("docker/common is the 'tools' build context: COPY --from=tools works throug
   const hub = await exampleHub('tools');
   await mkdir(path.join(hub, 'docker/common'), { recursive: true });
   await writeFile(path.join(hub, 'docker/common/setup.sh'), 'echo tools-ready\n');
-  await writeFile(path.join(hub, 'docker/tooled.ubuntu.amd.Dockerfile'), "# CONTEXT {'gpu_vendor': 'AMD'}\nFROM madengine/example-base:latest\nCOPY --from=tools setup.sh /opt/setup.sh\n");
+  await writeFile(
+    path.join(hub, 'docker/tooled.ubuntu.amd.Dockerfile'),
+    "# CONTEXT {'gpu_vendor': 'AMD'}\nFROM madengine/example-base:latest\nCOPY --from=tools setup.sh /opt/setup.sh\n",
+  );
   const models = JSON.parse(await readFile(path.join(hub, 'models.json'), 'utf8')) as object[];
   models.push({ name: 'tooled', dockerfile: 'docker/tooled', scripts: 'scripts/dummy/run.sh', n_gpus: '0', tags: ['tooled'], args: '' });
   await writeFile(path.join(hub, 'models.json'), JSON.stringify(models));

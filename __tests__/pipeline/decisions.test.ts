@@ -29,13 +29,29 @@ test('executor: host is chosen without asking for a daemon; auto falls back to h
   const auto = await chooseExecutor(undefined, logger, noDaemon);
   assert.equal(auto.executor.kind, 'host');
   assert.equal(auto.docker, undefined);
-  assert.ok(logger.lines.some((line) => /executor: host \(no Docker daemon answers; picked automatically/.test(line)), logger.lines.join('\n'));
+  assert.ok(
+    logger.lines.some((line) => /executor: host \(no Docker daemon answers; picked automatically/.test(line)),
+    logger.lines.join('\n'),
+  );
 
-  await assert.rejects(chooseExecutor('docker', memoryLogger(), noDaemon), (error: unknown) => error instanceof MadError && /madengine-no-such-daemon\.sock/.test(error.message));
+  await assert.rejects(
+    chooseExecutor('docker', memoryLogger(), noDaemon),
+    (error: unknown) => error instanceof MadError && /madengine-no-such-daemon\.sock/.test(error.message),
+  );
 });
 
 function system(overrides: Partial<SystemInfo>): SystemInfo {
-  return { gpuVendor: 'NONE', gpuCount: 0, gpuArchitecture: '', gpuProductName: '', runtimeVersion: '', renderDevices: [], hostOs: 'HOST_UBUNTU', notes: [], ...overrides };
+  return {
+    gpuVendor: 'NONE',
+    gpuCount: 0,
+    gpuArchitecture: '',
+    gpuProductName: '',
+    runtimeVersion: '',
+    renderDevices: [],
+    hostOs: 'HOST_UBUNTU',
+    notes: [],
+    ...overrides,
+  };
 }
 
 test('build context: the detected vendor unless the user chose one; the AMD architecture as a build arg unless set', () => {

@@ -51,7 +51,22 @@ for (const executor of ['docker', 'host'] as const) {
     if (executor === 'docker' && !(await requireInfra(t, { docker: true }))) return;
     const out = path.join(work, `example-${executor}`);
     await mkdir(out, { recursive: true });
-    const run = madengine(['run', '--tags', 'all', '--hub', path.join(repoRoot, 'examples/mad'), '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'build_manifest.json'), '-c', JSON.stringify({ executor })], out);
+    const run = madengine(
+      [
+        'run',
+        '--tags',
+        'all',
+        '--hub',
+        path.join(repoRoot, 'examples/mad'),
+        '-o',
+        path.join(out, 'perf.csv'),
+        '--manifest-output',
+        path.join(out, 'build_manifest.json'),
+        '-c',
+        JSON.stringify({ executor }),
+      ],
+      out,
+    );
     assert.equal(run.status, 0, run.stderr + run.stdout);
     const rows = await rowsOf(path.join(out, 'perf.csv'));
     const byModel = Object.fromEntries(rows.map((r) => [r.model, r]));
@@ -76,10 +91,25 @@ async function failureHub(): Promise<string> {
     'ok.sh': 'echo "performance: 5 items_per_second"\n',
   };
   for (const [name, body] of Object.entries(scripts)) await writeFile(path.join(hub, 'scripts/f', name), body);
-  const model = (name: string, script: string, extra: object = {}) => ({ name, dockerfile: 'docker/dummy', scripts: `scripts/f/${script}`, n_gpus: '0', tags: ['f', name], args: '', ...extra });
+  const model = (name: string, script: string, extra: object = {}) => ({
+    name,
+    dockerfile: 'docker/dummy',
+    scripts: `scripts/f/${script}`,
+    n_gpus: '0',
+    tags: ['f', name],
+    args: '',
+    ...extra,
+  });
   await writeFile(
     path.join(hub, 'models.json'),
-    JSON.stringify([model('f_ok', 'ok.sh'), model('f_na', 'na.sh'), model('f_traceback', 'traceback.sh'), model('f_sleep', 'sleep.sh', { timeout: 3 }), model('f_escape', '../../../etc/passwd.sh'), model('f_gpu', 'ok.sh', { n_gpus: '1' })]),
+    JSON.stringify([
+      model('f_ok', 'ok.sh'),
+      model('f_na', 'na.sh'),
+      model('f_traceback', 'traceback.sh'),
+      model('f_sleep', 'sleep.sh', { timeout: 3 }),
+      model('f_escape', '../../../etc/passwd.sh'),
+      model('f_gpu', 'ok.sh', { n_gpus: '1' }),
+    ]),
   );
   return hub;
 }
@@ -90,7 +120,10 @@ test('N/A performance and a traceback after the performance line are FAILURE; a 
   const out = path.join(work, 'failures-out');
   await mkdir(out, { recursive: true });
   const started = Date.now();
-  const run = madengine(['run', '--tags', 'f_ok,f_na,f_traceback,f_sleep', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json')], out);
+  const run = madengine(
+    ['run', '--tags', 'f_ok,f_na,f_traceback,f_sleep', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json')],
+    out,
+  );
   const elapsed = (Date.now() - started) / 1000;
   assert.equal(run.status, 3, run.stderr);
   const rows = Object.fromEntries((await rowsOf(path.join(out, 'perf.csv'))).map((r) => [r.model, r]));
@@ -111,7 +144,24 @@ test('SIGTERM during a run: no container left, earlier rows kept, exit non-zero'
   const hub = await failureHub();
   const out = path.join(work, 'sigterm-out');
   await mkdir(out, { recursive: true });
-  const child = spawn(process.execPath, [...cliFromSource, 'run', '--tags', 'f_ok,f_sleep', '--timeout', '0', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json')], { cwd: out });
+  const child = spawn(
+    process.execPath,
+    [
+      ...cliFromSource,
+      'run',
+      '--tags',
+      'f_ok,f_sleep',
+      '--timeout',
+      '0',
+      '--hub',
+      hub,
+      '-o',
+      path.join(out, 'perf.csv'),
+      '--manifest-output',
+      path.join(out, 'm.json'),
+    ],
+    { cwd: out },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
@@ -146,7 +196,11 @@ test('bad input: a manifest that is not JSON, misses keys, names a missing image
 
   await writeFile(
     manifest,
-    JSON.stringify({ built_images: { 'ci-nope_missing': { docker_image: 'ci-nope_missing', dockerfile: 'docker/x' } }, built_models: { 'ci-nope_missing': { name: 'nope', scripts: 'scripts/f/ok.sh', n_gpus: '0' } }, context: {} }),
+    JSON.stringify({
+      built_images: { 'ci-nope_missing': { docker_image: 'ci-nope_missing', dockerfile: 'docker/x' } },
+      built_models: { 'ci-nope_missing': { name: 'nope', scripts: 'scripts/f/ok.sh', n_gpus: '0' } },
+      context: {},
+    }),
   );
   run = madengine(['run', '--manifest-file', manifest, '--hub', hub, '-o', path.join(out, 'perf.csv'), '-c', '{"executor": "docker"}'], out);
   assert.equal(run.status, 3);
@@ -158,7 +212,10 @@ test('bad input: a manifest that is not JSON, misses keys, names a missing image
   assert.equal(run.status, 4);
   assert.match(run.stderr, /BAD-NAME/);
 
-  run = madengine(['run', '--tags', 'f_escape', '--hub', hub, '-o', path.join(out, 'perf2.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'], out);
+  run = madengine(
+    ['run', '--tags', 'f_escape', '--hub', hub, '-o', path.join(out, 'perf2.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'],
+    out,
+  );
   assert.notEqual(run.status, 0);
   const escape = (await rowsOf(path.join(out, 'perf2.csv'))).find((r) => r.model === 'f_escape');
   assert.equal(escape?.status, 'FAILURE');
@@ -166,12 +223,14 @@ test('bad input: a manifest that is not JSON, misses keys, names a missing image
 
   // Without a GPU, a model that needs one fails with that reason; n_gpus "0" models run anywhere.
   if ((await detectSystem()).gpuVendor !== 'NONE') return;
-  run = madengine(['run', '--tags', 'f_gpu', '--hub', hub, '-o', path.join(out, 'perf3.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'], out);
+  run = madengine(
+    ['run', '--tags', 'f_gpu', '--hub', hub, '-o', path.join(out, 'perf3.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "host"}'],
+    out,
+  );
   assert.equal(run.status, 3);
   const gpu = (await rowsOf(path.join(out, 'perf3.csv'))).find((r) => r.model === 'f_gpu');
   assert.equal(gpu?.status, 'FAILURE');
   assert.match(gpu?.reason ?? '', /needs 1 GPU\(s\) but no GPU was detected/);
-
 });
 
 test('model output reaches the terminal only with --live-output (madengine contract)', async () => {
@@ -195,14 +254,31 @@ test('--data-config: a local data source is mounted read-only at MAD_DATAHOME; a
   const source = path.join(work, 'dataset');
   await mkdir(source, { recursive: true });
   await writeFile(path.join(source, 'train.txt'), 'rows: 3\n');
-  await writeFile(path.join(hub, 'scripts/d/read.sh'), 'cat "$MAD_DATAHOME/train.txt" && touch "$MAD_DATAHOME/x" 2>/dev/null && echo writable; echo "performance: 3 rows_read"\n');
+  await writeFile(
+    path.join(hub, 'scripts/d/read.sh'),
+    'cat "$MAD_DATAHOME/train.txt" && touch "$MAD_DATAHOME/x" 2>/dev/null && echo writable; echo "performance: 3 rows_read"\n',
+  );
   await writeFile(path.join(hub, 'scripts/d/fetch.sh'), 'echo "rows: 7" > train.txt\n');
-  await writeFile(path.join(hub, 'data.json'), JSON.stringify({ local_set: { local: { path: source } }, fetched_set: { custom: { path: 'scripts/d/fetch.sh' } } }));
-  const model = (name: string, data: string) => ({ name, dockerfile: 'docker/dummy', scripts: 'scripts/d/read.sh', n_gpus: '0', tags: ['data'], args: '', data });
+  await writeFile(
+    path.join(hub, 'data.json'),
+    JSON.stringify({ local_set: { local: { path: source } }, fetched_set: { custom: { path: 'scripts/d/fetch.sh' } } }),
+  );
+  const model = (name: string, data: string) => ({
+    name,
+    dockerfile: 'docker/dummy',
+    scripts: 'scripts/d/read.sh',
+    n_gpus: '0',
+    tags: ['data'],
+    args: '',
+    data,
+  });
   await writeFile(path.join(hub, 'models.json'), JSON.stringify([model('reads_local', 'local_set'), model('reads_custom', 'fetched_set')]));
   const out = path.join(work, 'data-out');
   await mkdir(out, { recursive: true });
-  const run = madengine(['run', '--tags', 'data', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "docker"}'], out);
+  const run = madengine(
+    ['run', '--tags', 'data', '--hub', hub, '-o', path.join(out, 'perf.csv'), '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "docker"}'],
+    out,
+  );
   assert.equal(run.status, 0, run.stderr + run.stdout);
   const rows = Object.fromEntries((await rowsOf(path.join(out, 'perf.csv'))).map((r) => [r.model, r]));
   assert.equal(rows.reads_local?.dataname, 'local_set');
@@ -223,7 +299,10 @@ test("a manifest's registry_image is pulled on a machine that lacks it; a failed
   const out = path.join(work, 'pull-out');
   await mkdir(out, { recursive: true });
   const manifest = path.join(out, 'build_manifest.json');
-  const build = spawnSync(process.execPath, [...cliFromSource, 'build', '--tags', 'dummy', '--hub', hub, '--registry', infra.registry, '-m', manifest], { cwd: out, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [...cliFromSource, 'build', '--tags', 'dummy', '--hub', hub, '--registry', infra.registry, '-m', manifest], {
+    cwd: out,
+    encoding: 'utf8',
+  });
   assert.equal(build.status, 0, build.stderr);
   const registryImage = `${infra.registry}/ci-dummy_dummy.ubuntu.amd`;
   // A "GPU runner" that never saw the build: neither the local name nor the registry tag exists.

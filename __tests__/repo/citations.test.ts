@@ -182,7 +182,11 @@ describe(`citations of ${COMPAT_DOC}`, () => {
     const docsDir = path.join(ROOT, 'docs');
     const markdown = [
       path.join(ROOT, 'README.md'),
-      ...(existsSync(docsDir) ? readdirSync(docsDir).filter((name) => name.endsWith('.md')).map((name) => path.join(docsDir, name)) : []),
+      ...(existsSync(docsDir)
+        ? readdirSync(docsDir)
+            .filter((name) => name.endsWith('.md'))
+            .map((name) => path.join(docsDir, name))
+        : []),
     ].filter((file) => existsSync(file));
     const found: string[] = [];
     for (const file of markdown) {

@@ -10,7 +10,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
 import type { YAMLMap } from 'yaml';
-import { checkReadme, findBlocks, listActions, loadActionSpec, markers, parseActionSpec, renderActionDocs, ROOT_ACTION, syncReadme } from '../../scripts/action-docs.mjs';
+import {
+  checkReadme,
+  findBlocks,
+  listActions,
+  loadActionSpec,
+  markers,
+  parseActionSpec,
+  renderActionDocs,
+  ROOT_ACTION,
+  syncReadme,
+} from '../../scripts/action-docs.mjs';
 import type { ActionSpec } from '../../scripts/action-docs.mjs';
 import { repoRoot } from '../helpers/node.ts';
 
@@ -41,14 +51,18 @@ test('README.md documents every shipped action in a "### <name>" subsection of "
 });
 
 /** `uses:` steps of the README's yaml snippets: every `with:` key must be an input of that action. */
-test("README usage snippets give only inputs the action declares, and every required one", async () => {
+test('README usage snippets give only inputs the action declares, and every required one', async () => {
   const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   const problems: string[] = [];
   const specs = new Map<string, ActionSpec>();
   for (const block of readme.matchAll(/```yaml\n([\s\S]*?)```/g)) {
     for (const doc of parseAllDocuments(block[1]!)) {
       if (!('contents' in doc)) continue;
-      assert.deepEqual(doc.errors.map((error) => error.message), [], `README yaml snippet does not parse:\n${block[1]}`);
+      assert.deepEqual(
+        doc.errors.map((error) => error.message),
+        [],
+        `README yaml snippet does not parse:\n${block[1]}`,
+      );
       const steps: YAMLMap[] = [];
       visit(doc, { Map: (_key, node) => void (node.has('uses') ? steps.push(node) : undefined) });
       for (const step of steps) {
@@ -61,7 +75,8 @@ test("README usage snippets give only inputs the action declares, and every requ
         const withNode = step.get('with');
         const given = isMap(withNode) ? withNode.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)) : [];
         for (const key of given) if (!spec.inputs.some((input) => input.name === key)) problems.push(`snippet using ${uses}: unknown input '${key}'`);
-        for (const input of spec.inputs) if (input.required && !input.default && !given.includes(input.name)) problems.push(`snippet using ${uses}: required input '${input.name}' missing`);
+        for (const input of spec.inputs)
+          if (input.required && !input.default && !given.includes(input.name)) problems.push(`snippet using ${uses}: required input '${input.name}' missing`);
       }
     }
   }
@@ -70,7 +85,8 @@ test("README usage snippets give only inputs the action declares, and every requ
 
 // ---- the check does catch mistakes, on a copy of the repository's layout ----
 
-const actionYml = (inputs: string, outputs: string) => `name: fake\ndescription: A fake action\ninputs:\n${inputs}\noutputs:\n${outputs}\nruns:\n  using: node24\n  main: index.mjs\n`;
+const actionYml = (inputs: string, outputs: string) =>
+  `name: fake\ndescription: A fake action\ninputs:\n${inputs}\noutputs:\n${outputs}\nruns:\n  using: node24\n  main: index.mjs\n`;
 
 async function fakeRepo(readme: string, actions: Record<string, string>): Promise<string> {
   const root = await mkdtemp(path.join(tmpdir(), 'madengine-readme-'));
@@ -85,7 +101,7 @@ async function fakeRepo(readme: string, actions: Record<string, string>): Promis
 }
 
 const alphaYml = actionYml(
-  "  hub:\n    description: Hub | directory\n    required: false\n    default: .\n  models:\n    description: >-\n      JSON array,\n      folded\n    required: true",
+  '  hub:\n    description: Hub | directory\n    required: false\n    default: .\n  models:\n    description: >-\n      JSON array,\n      folded\n    required: true',
   '  count:\n    description: How many',
 );
 
@@ -133,15 +149,23 @@ test('a stale block, a missing block, an orphan block and broken markers are eac
   const orphan = await fakeRepo(`${fresh}${markers('gone').start}\n${markers('gone').end}\n`, { alpha: alphaYml });
   assert.deepEqual((await checkReadme(orphan)).problems, ["README block 'gone' documents no action (actions/gone/action.yml does not exist)"]);
 
-  assert.deepEqual(findBlocks(`${start}\n${markers('beta').start}\n${markers('beta').end}\n`).problems, ["README block 'alpha' has no end marker before the start of 'beta'"]);
+  assert.deepEqual(findBlocks(`${start}\n${markers('beta').start}\n${markers('beta').end}\n`).problems, [
+    "README block 'alpha' has no end marker before the start of 'beta'",
+  ]);
   assert.deepEqual(findBlocks(`${end}\n`).problems, ["README end marker of 'alpha' has no matching start marker"]);
   assert.deepEqual(findBlocks(`${start}\n`).problems, ["README block 'alpha' has no end marker"]);
 });
 
 test('an action.yml that is not valid YAML, lacks a description or has a bad `required` fails naming the file and key', async () => {
   assert.throws(() => parseActionSpec('inputs:\n  a: {description: x\n', 'actions/a/action.yml'), /^Error: actions\/a\/action\.yml: not valid YAML: /);
-  assert.throws(() => parseActionSpec('inputs:\n  hub:\n    required: false\n', 'actions/a/action.yml'), /actions\/a\/action\.yml: inputs\.hub needs a 'description'/);
-  assert.throws(() => parseActionSpec('inputs:\n  hub:\n    description: x\n    required: "yes"\n', 'f'), /f: inputs\.hub\.required must be true or false, got "yes"/);
+  assert.throws(
+    () => parseActionSpec('inputs:\n  hub:\n    required: false\n', 'actions/a/action.yml'),
+    /actions\/a\/action\.yml: inputs\.hub needs a 'description'/,
+  );
+  assert.throws(
+    () => parseActionSpec('inputs:\n  hub:\n    description: x\n    required: "yes"\n', 'f'),
+    /f: inputs\.hub\.required must be true or false, got "yes"/,
+  );
   assert.throws(() => parseActionSpec('outputs: [a, b]\n', 'f'), /f: 'outputs' must be a mapping/);
 
   // An action directory without its action.yml is reported, not skipped.

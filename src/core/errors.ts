@@ -20,10 +20,7 @@ export class MadError extends Error {
   /** 1-based column in `file`, when known. */
   readonly column?: number;
 
-  constructor(
-    message: string,
-    options: { exitCode?: ExitCode; file?: string; line?: number; column?: number; cause?: unknown } = {},
-  ) {
+  constructor(message: string, options: { exitCode?: ExitCode; file?: string; line?: number; column?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? ExitCode.FAILURE;

@@ -10,10 +10,20 @@ async function artifactClient() {
   return new DefaultArtifactClient();
 }
 
-export async function uploadFiles(name: string, files: readonly string[], rootDirectory: string, retentionDays?: number): Promise<{ id?: number; size?: number; digest?: string }> {
+export async function uploadFiles(
+  name: string,
+  files: readonly string[],
+  rootDirectory: string,
+  retentionDays?: number,
+): Promise<{ id?: number; size?: number; digest?: string }> {
   const client = await artifactClient();
   try {
-    return await client.uploadArtifact(name, files.map((file) => path.resolve(file)), path.resolve(rootDirectory), retentionDays ? { retentionDays } : {});
+    return await client.uploadArtifact(
+      name,
+      files.map((file) => path.resolve(file)),
+      path.resolve(rootDirectory),
+      retentionDays ? { retentionDays } : {},
+    );
   } catch (error) {
     throw new MadError(`uploading artifact '${name}' failed: ${errorMessage(error)}`, { cause: error });
   }
@@ -26,7 +36,10 @@ export async function downloadNamed(name: string, directory: string): Promise<st
   try {
     id = (await client.getArtifact(name)).artifact.id;
   } catch (error) {
-    throw new MadError(`artifact '${name}' was not found in this workflow run (upload it in an earlier job, e.g. with build-push's upload-artifact input): ${errorMessage(error)}`, { cause: error });
+    throw new MadError(
+      `artifact '${name}' was not found in this workflow run (upload it in an earlier job, e.g. with build-push's upload-artifact input): ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
   const result = await client.downloadArtifact(id, { path: directory });
   if (result.digestMismatch) throw new MadError(`artifact '${name}' failed its digest check after download`);

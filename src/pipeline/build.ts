@@ -65,7 +65,9 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
     context,
     credentials,
     engine: dockerImageEngine(docker),
-    ...(batch ? { applyBatch: (manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry }) } : {}),
+    ...(batch
+      ? { applyBatch: (manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry }) }
+      : {}),
     ...(batch ? { registryImageFor: batch.registryImageFor } : {}),
   });
   if (options.summaryOutput) await writeFile(path.resolve(options.summaryOutput), JSON.stringify(result.manifest.summary, null, 2) + '\n');

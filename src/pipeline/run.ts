@@ -65,7 +65,9 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
   if (!manifestFile && tags.length === 0) throw new ConfigError('Either a manifest file or tags are required');
 
   const system = await logger.group('Detect GPUs', () => detectSystem());
-  logger.info(`GPUs: ${system.gpuVendor === 'NONE' ? 'none detected' : `${system.gpuCount} x ${system.gpuVendor} ${system.gpuArchitecture} (${system.gpuProductName})`}`);
+  logger.info(
+    `GPUs: ${system.gpuVendor === 'NONE' ? 'none detected' : `${system.gpuCount} x ${system.gpuVendor} ${system.gpuArchitecture} (${system.gpuProductName})`}`,
+  );
   const credentials = await loadAllCredentials(hubDir, options.credentials);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
   let executor: Executor | undefined;

@@ -55,7 +55,19 @@ function planned(dockerfile: string, models: string[], cred = ''): PlannedBuild 
 async function run(plan: BuildPlan, engine: ImageEngine, extra: Partial<Parameters<typeof buildImages>[0]> = {}) {
   const logDir = await mkdtemp(path.join(tmpdir(), 'madengine-build-unit-'));
   const logger = memoryLogger();
-  const result = await buildImages({ hubDir: '/hub', plan, context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' }, engine, credentials: {}, noCache: false, liveOutput: false, logDir, logger, env: {}, ...extra });
+  const result = await buildImages({
+    hubDir: '/hub',
+    plan,
+    context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' },
+    engine,
+    credentials: {},
+    noCache: false,
+    liveOutput: false,
+    logDir,
+    logger,
+    env: {},
+    ...extra,
+  });
   return { result, logDir, logger };
 }
 
@@ -63,7 +75,10 @@ test('one build per planned build; the other models get tags; every model has a 
   const { engine, builds, tags } = fakeEngine();
   const { result, logDir } = await run({ builds: [planned('docker/a.ubuntu.amd.Dockerfile', ['m1', 'm2', 'm3'])], models: 3, warnings: [] }, engine);
   assert.equal(builds.length, 1);
-  assert.deepEqual(tags.map(([, target]) => target), ['ci-m2_a.ubuntu.amd', 'ci-m3_a.ubuntu.amd']);
+  assert.deepEqual(
+    tags.map(([, target]) => target),
+    ['ci-m2_a.ubuntu.amd', 'ci-m3_a.ubuntu.amd'],
+  );
   assert.deepEqual(Object.keys(result.manifest.built_images), ['ci-m1_a.ubuntu.amd', 'ci-m2_a.ubuntu.amd', 'ci-m3_a.ubuntu.amd']);
   assert.ok(Object.values(result.manifest.built_images).every((i) => i.docker_sha === 'sha256:ci-m1_a.ubuntu.amd' && i.models?.length === 3));
   assert.deepEqual((await readdir(logDir)).sort(), ['m1.build.live.log', 'm2.build.live.log', 'm3.build.live.log']);
@@ -93,9 +108,15 @@ test('MAD_SECRETS* and credential values are build args, hashed by name only, ma
 
 test('a failing build is recorded for each of its models; the other builds still run', async () => {
   const { engine, builds } = fakeEngine({ failDockerfile: 'docker/bad.ubuntu.amd.Dockerfile' });
-  const { result } = await run({ builds: [planned('docker/bad.ubuntu.amd.Dockerfile', ['b1', 'b2']), planned('docker/a.ubuntu.amd.Dockerfile', ['m1'])], models: 3, warnings: [] }, engine);
+  const { result } = await run(
+    { builds: [planned('docker/bad.ubuntu.amd.Dockerfile', ['b1', 'b2']), planned('docker/a.ubuntu.amd.Dockerfile', ['m1'])], models: 3, warnings: [] },
+    engine,
+  );
   assert.equal(builds.length, 2);
-  assert.deepEqual(result.failedBuilds.map((f) => f.model), ['b1', 'b2']);
+  assert.deepEqual(
+    result.failedBuilds.map((f) => f.model),
+    ['b1', 'b2'],
+  );
   assert.match(result.failedBuilds[0]!.error, /non-zero code: 3/);
   assert.ok(result.manifest.built_images['ci-m1_a.ubuntu.amd']);
 });

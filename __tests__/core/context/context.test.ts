@@ -112,10 +112,7 @@ describe('validateContext: defaults and normalisation', () => {
   });
 
   it('stringifies docker_build_arg values the way madengine (Python str) does', () => {
-    const { context } = validateContext(
-      { docker_build_arg: { BASE_DOCKER: 'rocm/tensorflow', JOBS: 8, SCALE: 1.5, USE_X: true, USE_Y: false } },
-      'ctx',
-    );
+    const { context } = validateContext({ docker_build_arg: { BASE_DOCKER: 'rocm/tensorflow', JOBS: 8, SCALE: 1.5, USE_X: true, USE_Y: false } }, 'ctx');
     assert.deepEqual(context.docker_build_arg, {
       BASE_DOCKER: 'rocm/tensorflow',
       JOBS: '8',
@@ -204,9 +201,7 @@ describe('validateContext: errors', () => {
   });
 
   it('finds unknown keys in list items, records and the deploy object form', () => {
-    const error = configError(() =>
-      validateContext({ tools: [{ nme: 'rocprof' }], data: { d: { locl: {} } }, deploy: { target: 'slurm', tagret: 1 } }, 'ctx'),
-    );
+    const error = configError(() => validateContext({ tools: [{ nme: 'rocprof' }], data: { d: { locl: {} } }, deploy: { target: 'slurm', tagret: 1 } }, 'ctx'));
     assert.match(error.message, /ctx: tools\[0\]\.nme: unknown key \(did you mean 'name'\?\)/);
     assert.match(error.message, /ctx: tools\[0\]\.name: got nothing, expected a tool name/);
     assert.match(error.message, /ctx: data\.d\.locl: unknown key \(did you mean 'local'\?\)/);
@@ -240,7 +235,11 @@ describe('validateContext: errors', () => {
       'ctx: log_error_patterns: got [], expected a non-empty list of strings',
       'ctx: k8s.image_pull_policy: got "always", expected Always, IfNotPresent or Never',
     ];
-    for (const line of expected) assert.ok(lines.some((l) => l.trim().startsWith(line)), `missing: ${line}\n${error.message}`);
+    for (const line of expected)
+      assert.ok(
+        lines.some((l) => l.trim().startsWith(line)),
+        `missing: ${line}\n${error.message}`,
+      );
   });
 
   it('rejects slurm and k8s together, and k8s with kubernetes', () => {
@@ -328,9 +327,7 @@ describe('loadAdditionalContext', () => {
   });
 
   it('marks syntax errors in the file with file, line and column', async () => {
-    const error = await configErrorAsync(
-      loadAdditionalContext({ file: 'virtual.json', readFile: async () => '{\n  "a": 1\n  "b": 2\n}' }),
-    );
+    const error = await configErrorAsync(loadAdditionalContext({ file: 'virtual.json', readFile: async () => '{\n  "a": 1\n  "b": 2\n}' }));
     assert.equal(error.file, 'virtual.json');
     assert.equal(error.line, 3);
   });

@@ -77,7 +77,10 @@ describe('detectSystem: AMD with amd-smi (ROCm 6.4.1)', () => {
     const { deps } = fakeHost(noKfd, commands);
     const info = await detectSystem(deps);
     assert.deepEqual(info.renderDevices, [128, 136, 144, 152, 160, 168, 176, 184]);
-    assert.ok(info.notes.some((note) => note.startsWith('KFD topology not readable')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.startsWith('KFD topology not readable')),
+      info.notes.join('\n'),
+    );
   });
 
   it('maps amd-smi GPU index to render minor through KFD node ids, not node order', async () => {
@@ -138,7 +141,10 @@ describe('detectSystem: AMD with rocm-smi only (ROCm 6.0)', () => {
     const { deps } = fakeHost(files, commands, { PATH: '/usr/bin', MAD_ROCM_PATH: '/somewhere/rocm' });
     const info = await detectSystem(deps);
     assert.equal(info.gpuVendor, 'NONE');
-    assert.ok(info.notes.some((note) => note.includes('/somewhere/rocm')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes('/somewhere/rocm')),
+      info.notes.join('\n'),
+    );
   });
 
   it('falls back to KFD node order when rocm-smi unique ids are N/A', async () => {
@@ -148,7 +154,10 @@ describe('detectSystem: AMD with rocm-smi only (ROCm 6.0)', () => {
     });
     const info = await detectSystem(deps);
     assert.deepEqual(info.renderDevices, [128, 129, 130, 131, 132, 133, 134, 135]);
-    assert.ok(info.notes.some((note) => note.includes('KFD node order')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes('KFD node order')),
+      info.notes.join('\n'),
+    );
   });
 });
 
@@ -192,7 +201,10 @@ describe('detectSystem: NVIDIA', () => {
     assert.equal(info.gpuCount, 4);
     assert.equal(info.runtimeVersion, '11.7');
     assert.equal(info.gpuProductName, 'NVIDIA A100-SXM4-80GB');
-    assert.ok(info.notes.some((note) => note.includes('nvidia-smi banner')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes('nvidia-smi banner')),
+      info.notes.join('\n'),
+    );
   });
 
   it('treats nvidia-smi without a driver as no NVIDIA GPU', async () => {
@@ -200,7 +212,10 @@ describe('detectSystem: NVIDIA', () => {
     const info = await detectSystem(deps);
     assert.equal(info.gpuVendor, 'NONE');
     assert.equal(info.gpuCount, 0);
-    assert.ok(info.notes.some((note) => note.includes("couldn't communicate with the NVIDIA driver")), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes("couldn't communicate with the NVIDIA driver")),
+      info.notes.join('\n'),
+    );
   });
 });
 
@@ -229,7 +244,10 @@ describe('detectSystem: no GPU, failures and timeouts', () => {
     const info = await detectSystem(deps);
     assert.equal(info.gpuVendor, 'NONE');
     assert.equal(info.hostOs, 'unknown');
-    assert.ok(info.notes.some((note) => note.includes('amd-smi list') && note.includes('exited with 255')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes('amd-smi list') && note.includes('exited with 255')),
+      info.notes.join('\n'),
+    );
   });
 
   it('a tool that times out or throws is noted and the next source is used', async () => {
@@ -251,8 +269,14 @@ describe('detectSystem: no GPU, failures and timeouts', () => {
     assert.equal(info.gpuCount, 8);
     assert.equal(info.gpuProductName, 'AMD Instinct MI250X');
     assert.equal(info.runtimeVersion, '');
-    assert.ok(info.notes.some((note) => note.includes('did not finish: timed out')), info.notes.join('\n'));
-    assert.ok(info.notes.some((note) => note.includes('runner crashed')), info.notes.join('\n'));
+    assert.ok(
+      info.notes.some((note) => note.includes('did not finish: timed out')),
+      info.notes.join('\n'),
+    );
+    assert.ok(
+      info.notes.some((note) => note.includes('runner crashed')),
+      info.notes.join('\n'),
+    );
   });
 
   it('the default runner bounds a hanging tool and reports a missing one', async () => {

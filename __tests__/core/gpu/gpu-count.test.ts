@@ -48,7 +48,10 @@ describe('selectGpus and docker_gpus', () => {
   it('parses madengine docker_gpus ranges', () => {
     assert.deepEqual(parseDockerGpus('0,2-4,5-5,7'), [0, 2, 3, 4, 5, 7]);
     assert.deepEqual(parseDockerGpus('3, 1,1'), [1, 3]);
-    assert.throws(() => parseDockerGpus('0,a'), (error: unknown) => error instanceof ConfigError && /'a' is not an index/.test(error.message));
+    assert.throws(
+      () => parseDockerGpus('0,a'),
+      (error: unknown) => error instanceof ConfigError && /'a' is not an index/.test(error.message),
+    );
     assert.throws(() => parseDockerGpus('4-2'), ConfigError);
   });
   it('takes the first N listed GPUs, all of them for -1', () => {
@@ -60,8 +63,7 @@ describe('selectGpus and docker_gpus', () => {
   it("fails with madengine's message when too many are requested", () => {
     assert.throws(
       () => selectGpus(undefined, 16, system8),
-      (error: unknown) =>
-        error instanceof RunError && error.message === 'Too many gpus requested(16). System has 8 gpus. Context has 8 gpus.',
+      (error: unknown) => error instanceof RunError && error.message === 'Too many gpus requested(16). System has 8 gpus. Context has 8 gpus.',
     );
     assert.throws(() => selectGpus([0, 1], 4, system8), {
       message: 'Too many gpus requested(4). System has 8 gpus. Context has 2 gpus.',

@@ -27,7 +27,10 @@ describe('nvidia-smi -L', () => {
     const gpus = parseNvidiaSmiList(fixture('nvidia-smi-L', 'h100-sxm-8gpu.txt'));
     assert.equal(gpus.length, 8);
     assert.deepEqual(gpus[0], { index: 0, name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-b42dd28e-ffdd-8720-1df0-98bd8cdc05b1' });
-    assert.deepEqual(gpus.map((gpu) => gpu.index), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      gpus.map((gpu) => gpu.index),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
   });
   it('does not count MIG child devices as GPUs', () => {
     const gpus = parseNvidiaSmiList(fixture('nvidia-smi-L', 'a100-sxm4-80gb-mig.txt'));
@@ -40,7 +43,10 @@ describe('nvidia-smi -L', () => {
       Array(4).fill('NVIDIA GeForce RTX 3090'),
     );
     const quadro = parseNvidiaSmiList(fixture('nvidia-smi-L', 'quadro-rtx4000-2gpu.txt'));
-    assert.deepEqual(quadro.map((gpu) => gpu.name), ['Quadro RTX 4000', 'Quadro RTX 4000']);
+    assert.deepEqual(
+      quadro.map((gpu) => gpu.name),
+      ['Quadro RTX 4000', 'Quadro RTX 4000'],
+    );
   });
   it('finds nothing in the no-driver message', () => {
     assert.deepEqual(parseNvidiaSmiList(fixture('nvidia-smi', 'no-driver.txt')), []);
@@ -50,10 +56,9 @@ describe('nvidia-smi -L', () => {
 describe('nvidia-smi --query-gpu', () => {
   it('maps one value per requested field', () => {
     assert.deepEqual(parseNvidiaSmiQuery(fixture('nvidia-smi-query', 'h100-name-i0.txt'), ['name']), [{ name: 'NVIDIA H100 80GB HBM3' }]);
-    assert.deepEqual(
-      parseNvidiaSmiQuery(fixture('nvidia-smi-query', 'rtx4090-name-memory-driver.txt'), ['name', 'memory.total', 'driver_version']),
-      [{ name: 'NVIDIA GeForce RTX 4090', 'memory.total': '24564 MiB', driver_version: '550.54.14' }],
-    );
+    assert.deepEqual(parseNvidiaSmiQuery(fixture('nvidia-smi-query', 'rtx4090-name-memory-driver.txt'), ['name', 'memory.total', 'driver_version']), [
+      { name: 'NVIDIA GeForce RTX 4090', 'memory.total': '24564 MiB', driver_version: '550.54.14' },
+    ]);
   });
   it('skips rows whose shape does not match (error text)', () => {
     assert.deepEqual(parseNvidiaSmiQuery(fixture('nvidia-smi', 'no-driver.txt'), ['name', 'memory.total']), []);
@@ -93,7 +98,10 @@ describe('rocminfo', () => {
       node: 2,
       uuid: 'GPU-3a5b1c2d4e6f7081',
     });
-    assert.deepEqual(info.gpuAgents.map((agent) => agent.node), [2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      info.gpuAgents.map((agent) => agent.node),
+      [2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.equal(info.agents[0]!.deviceType, 'CPU');
     assert.equal(info.rocmVersion, undefined);
   });
@@ -125,7 +133,10 @@ describe('amd-smi list', () => {
       nodeId: 2,
       partitionId: 0,
     });
-    assert.deepEqual(gpus.map((gpu) => gpu.nodeId), [2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      gpus.map((gpu) => gpu.nodeId),
+      [2, 3, 4, 5, 6, 7, 8, 9],
+    );
   });
   it('--csv of older versions, after a warning line', () => {
     const gpus = parseAmdSmiListCsv(fixture('amd-smi-list-csv', 'mi300x-cpx-partial-rocm6.1.txt'));
@@ -203,10 +214,13 @@ describe('rocm-smi', () => {
     assert.equal(ids.size, 8);
     assert.equal(ids.get(0), '18f68e602b8a790f');
     const old = parseRocmSmiUniqueIds(fixture('rocm-smi-uniqueid', 'radeon-vii-rocm3.3.txt'));
-    assert.deepEqual([...old.entries()], [
-      [1, '592c190172fd5d41'],
-      [2, 'c6f220c172dc76b2'],
-    ]);
+    assert.deepEqual(
+      [...old.entries()],
+      [
+        [1, '592c190172fd5d41'],
+        [2, 'c6f220c172dc76b2'],
+      ],
+    );
     assert.equal(parseRocmSmiUniqueIds(fixture('rocm-smi-uniqueid', 'mi210-na-rocm6.3.txt')).size, 0);
   });
 });
@@ -233,8 +247,14 @@ describe('KFD topology', () => {
     const files = fixtureFiles('kfd', 'mi300x-8gpu.txt');
     const nodes = [...files.values()].map(parseKfdProperties);
     assert.equal(nodes.length, 10);
-    assert.deepEqual(nodes.map((node) => node.drmRenderMinor), [0, 0, 128, 136, 144, 152, 160, 168, 176, 184]);
-    assert.deepEqual(nodes.map((node) => node.isGpu), [false, false, true, true, true, true, true, true, true, true]);
+    assert.deepEqual(
+      nodes.map((node) => node.drmRenderMinor),
+      [0, 0, 128, 136, 144, 152, 160, 168, 176, 184],
+    );
+    assert.deepEqual(
+      nodes.map((node) => node.isGpu),
+      [false, false, true, true, true, true, true, true, true, true],
+    );
     assert.equal(nodes[0]!.uniqueId, undefined);
     assert.equal(nodes[9]!.uniqueId, '18204577621935508831');
     assert.equal(gfxTargetName(nodes[2]!.gfxTargetVersion), 'gfx942');

@@ -116,7 +116,10 @@ describe('discoverModels: catalogues', () => {
   it('needs no scripts/ directory', async () => {
     const hub = await makeHub({ 'models.json': json([{ name: 'a' }]) });
     const { models } = await discoverModels(hub);
-    assert.deepEqual(models.map((entry) => entry.model.name), ['a']);
+    assert.deepEqual(
+      models.map((entry) => entry.model.name),
+      ['a'],
+    );
   });
 
   it('gives JSON models madengine CustomModel defaults (args "" instead of a crash)', async () => {
@@ -232,7 +235,10 @@ describe('discoverModels: catalogues', () => {
       ),
     });
     const { models } = await discoverModels(hub);
-    assert.deepEqual(models.map((entry) => entry.model.name), ['d/from_cwd']);
+    assert.deepEqual(
+      models.map((entry) => entry.model.name),
+      ['d/from_cwd'],
+    );
   });
 
   it('accepts a UTF-8 byte order mark', async () => {
@@ -356,7 +362,10 @@ describe('discoverModels: errors', () => {
       'models.json': '[]',
       'scripts/d/get_models_json.py': dynamicFile('def list_models():\n    return [CustomModel(name="m", timeout="soon")]'),
     });
-    await rejectsWith(discoverModels(hub), /scripts\/d\/get_models_json\.py\[0\] \('m'\): key 'timeout': expected a whole number of seconds .*, found string "soon"/);
+    await rejectsWith(
+      discoverModels(hub),
+      /scripts\/d\/get_models_json\.py\[0\] \('m'\): key 'timeout': expected a whole number of seconds .*, found string "soon"/,
+    );
   });
 
   it('a hanging get_models_json.py times out naming that file', needsPython, async () => {
@@ -446,11 +455,14 @@ describe('JSON and path helpers', () => {
 
   it('parseJsonText returns values and raises located errors', () => {
     assert.deepEqual(parseJsonText('[{"a": 1}]', 'f.json'), [{ a: 1 }]);
-    assert.throws(() => parseJsonText('[\n  1,\n]', 'f.json'), (error: unknown) => {
-      assert.ok(error instanceof DiscoveryError);
-      assert.equal(error.message, "f.json:3:1: invalid JSON: trailing comma before ']'");
-      return true;
-    });
+    assert.throws(
+      () => parseJsonText('[\n  1,\n]', 'f.json'),
+      (error: unknown) => {
+        assert.ok(error instanceof DiscoveryError);
+        assert.equal(error.message, "f.json:3:1: invalid JSON: trailing comma before ']'");
+        return true;
+      },
+    );
   });
 
   it('normalises paths like Python os.path', () => {

@@ -68,11 +68,14 @@ describe('selectModels: madengine vectors (compat §1.3)', () => {
     assert.deepEqual(names(selectModels(corpus, ['MAD-private/b'])), ['MAD-private/b']);
   });
   it('scope/unknown is an error naming the tag', () => {
-    assert.throws(() => selectModels(corpus, ['MAD-private/unknown']), (error: unknown) => {
-      assert.ok(error instanceof DiscoveryError);
-      assert.match(error.message, /MAD-private\/unknown/);
-      return true;
-    });
+    assert.throws(
+      () => selectModels(corpus, ['MAD-private/unknown']),
+      (error: unknown) => {
+        assert.ok(error instanceof DiscoveryError);
+        assert.match(error.message, /MAD-private\/unknown/);
+        return true;
+      },
+    );
   });
   it('an unscoped tag matches root and scoped models carrying it', () => {
     assert.deepEqual(names(selectModels(corpus, ['inference'])), ['other', 'MAD-private/a']);
@@ -128,13 +131,16 @@ describe('selectModels: order, copies and de-duplication', () => {
   });
   it('refuses a model selected twice with different arguments, naming both tags', () => {
     const hub = catalogue(entry({ name: 'a', tags: ['x'] }));
-    assert.throws(() => selectModels(hub, ['x', 'a:k=1']), (error: unknown) => {
-      assert.ok(error instanceof DiscoveryError);
-      assert.match(error.message, /'a'/);
-      assert.match(error.message, /tag 'x'/);
-      assert.match(error.message, /tag 'a:k=1'/);
-      return true;
-    });
+    assert.throws(
+      () => selectModels(hub, ['x', 'a:k=1']),
+      (error: unknown) => {
+        assert.ok(error instanceof DiscoveryError);
+        assert.match(error.message, /'a'/);
+        assert.match(error.message, /tag 'x'/);
+        assert.match(error.message, /tag 'a:k=1'/);
+        return true;
+      },
+    );
   });
   it('returns copies: the catalogue is never changed', () => {
     const hub = catalogue(entry({ name: 'a', args: '--base', tags: ['x'], env_vars: { A: '1' } }));
@@ -155,22 +161,22 @@ describe('selectModels: order, copies and de-duplication', () => {
 });
 
 describe('selectModels: tags that match nothing', () => {
-  const hub = catalogue(
-    entry({ name: 'dummy', tags: ['dummies'] }),
-    entry({ name: 'dummy2/model1', tags: ['dummies'] }, 'static'),
-  );
+  const hub = catalogue(entry({ name: 'dummy', tags: ['dummies'] }), entry({ name: 'dummy2/model1', tags: ['dummies'] }, 'static'));
 
   it('one error names every unmatched tag, with suggestions', () => {
-    assert.throws(() => selectModels(hub, ['dummies', 'dumy', 'nothing_like_it', 'dummy2/modle1', 'dummmies:bs=2']), (error: unknown) => {
-      assert.ok(error instanceof DiscoveryError);
-      assert.equal(error.exitCode, 1);
-      assert.match(error.message, /'dumy' \(did you mean 'dummy'\?\)/);
-      assert.match(error.message, /'nothing_like_it'(?! \(did)/);
-      assert.match(error.message, /'dummy2\/modle1' \(did you mean 'dummy2\/model1'\?\)/);
-      assert.match(error.message, /'dummmies:bs=2' \(did you mean 'dummies'\?\)/);
-      assert.match(error.message, /^No models found for the tags 'dumy' /); // 'dummies' matched, so it is not listed
-      return true;
-    });
+    assert.throws(
+      () => selectModels(hub, ['dummies', 'dumy', 'nothing_like_it', 'dummy2/modle1', 'dummmies:bs=2']),
+      (error: unknown) => {
+        assert.ok(error instanceof DiscoveryError);
+        assert.equal(error.exitCode, 1);
+        assert.match(error.message, /'dumy' \(did you mean 'dummy'\?\)/);
+        assert.match(error.message, /'nothing_like_it'(?! \(did)/);
+        assert.match(error.message, /'dummy2\/modle1' \(did you mean 'dummy2\/model1'\?\)/);
+        assert.match(error.message, /'dummmies:bs=2' \(did you mean 'dummies'\?\)/);
+        assert.match(error.message, /^No models found for the tags 'dumy' /); // 'dummies' matched, so it is not listed
+        return true;
+      },
+    );
   });
   it('a tag with no selector (":x") matches nothing', () => {
     assert.throws(() => selectModels(hub, [':x']), /':x'/);

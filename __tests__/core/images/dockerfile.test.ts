@@ -73,10 +73,7 @@ describe('dockerfileArchArg (compat §2.4)', () => {
     assert.equal(dockerfileArchArg('arg mad_system_gpu_architecture="gfx90a"\n'), 'gfx90a');
     assert.equal(dockerfileArchArg("ENV MAD_SYSTEM_GPU_ARCHITECTURE='gfx908'\n"), 'gfx908');
     assert.equal(dockerfileArchArg('ENV MAD_SYSTEM_GPU_ARCHITECTURE gfx908\n'), 'gfx908');
-    assert.equal(
-      dockerfileArchArg('ENV MAD_SYSTEM_GPU_ARCHITECTURE=gfx908\nARG MAD_SYSTEM_GPU_ARCHITECTURE=gfx942\n'),
-      'gfx942',
-    );
+    assert.equal(dockerfileArchArg('ENV MAD_SYSTEM_GPU_ARCHITECTURE=gfx908\nARG MAD_SYSTEM_GPU_ARCHITECTURE=gfx942\n'), 'gfx942');
   });
 
   it('gives undefined for no, empty or commented-out defaults', () => {

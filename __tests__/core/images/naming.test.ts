@@ -1,26 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  archImageName,
-  buildLogName,
-  containerName,
-  imageName,
-  registryImageName,
-  runLogName,
-} from '../../../src/core/images/naming.ts';
+import { archImageName, buildLogName, containerName, imageName, registryImageName, runLogName } from '../../../src/core/images/naming.ts';
 
 describe('imageName (compat §2.3)', () => {
   it('matches madengine for root, scoped and ctx-test models', () => {
     assert.equal(imageName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile'), 'ci-dummy_dummy.ubuntu.amd');
     assert.equal(imageName('dummy2/model1', 'docker/dummy.ubuntu.amd.Dockerfile'), 'ci-dummy2_model1_dummy.ubuntu.amd');
-    assert.equal(
-      imageName('dummy3/model4', 'scripts/dummy3/docker/dummy.ubuntu.amd.Dockerfile'),
-      'ci-dummy3_model4_dummy.ubuntu.amd',
-    );
-    assert.equal(
-      imageName('dummy_ctxtest', 'docker/dummy_ctxtest.ctx2a.ubuntu.amd.Dockerfile'),
-      'ci-dummy_ctxtest_dummy_ctxtest.ctx2a.ubuntu.amd',
-    );
+    assert.equal(imageName('dummy3/model4', 'scripts/dummy3/docker/dummy.ubuntu.amd.Dockerfile'), 'ci-dummy3_model4_dummy.ubuntu.amd');
+    assert.equal(imageName('dummy_ctxtest', 'docker/dummy_ctxtest.ctx2a.ubuntu.amd.Dockerfile'), 'ci-dummy_ctxtest_dummy_ctxtest.ctx2a.ubuntu.amd');
   });
 
   it('lower-cases the model name but not the Dockerfile stem', () => {
@@ -39,17 +26,11 @@ describe('imageName (compat §2.3)', () => {
 describe('buildLogName (compat §2.3)', () => {
   it('keeps the model case and replaces slashes', () => {
     assert.equal(buildLogName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile'), 'dummy_dummy.ubuntu.amd.build.live.log');
-    assert.equal(
-      buildLogName('dummy2/Model1', 'docker/dummy.ubuntu.amd.Dockerfile'),
-      'dummy2_Model1_dummy.ubuntu.amd.build.live.log',
-    );
+    assert.equal(buildLogName('dummy2/Model1', 'docker/dummy.ubuntu.amd.Dockerfile'), 'dummy2_Model1_dummy.ubuntu.amd.build.live.log');
   });
 
   it('adds the arch so per-arch builds keep separate logs', () => {
-    assert.equal(
-      buildLogName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile', 'gfx90a'),
-      'dummy_dummy.ubuntu.amd_gfx90a.build.live.log',
-    );
+    assert.equal(buildLogName('dummy', 'docker/dummy.ubuntu.amd.Dockerfile', 'gfx90a'), 'dummy_dummy.ubuntu.amd_gfx90a.build.live.log');
   });
 });
 
@@ -58,10 +39,7 @@ describe('runLogName (compat §3.3)', () => {
     assert.equal(runLogName('dummy', 'ci-dummy_dummy.ubuntu.amd'), 'dummy_dummy.ubuntu.amd.run.live.log');
     assert.equal(runLogName('org/model', 'ci-org_model_ubuntu.22.04', ''), 'org_model_ubuntu.22.04.live.log');
     assert.equal(runLogName('a/b', 'ci-a_b_cuda'), 'a_b_cuda.run.live.log');
-    assert.equal(
-      runLogName('dummy_ctxtest', 'rocm/tensorflow:latest'),
-      'dummy_ctxtest_rocm_tensorflow_latest.run.live.log',
-    );
+    assert.equal(runLogName('dummy_ctxtest', 'rocm/tensorflow:latest'), 'dummy_ctxtest_rocm_tensorflow_latest.run.live.log');
     assert.equal(runLogName('other/model', 'ci-some_ubuntu_22', ''), 'other_model_some_ubuntu_22.live.log');
   });
 
@@ -85,10 +63,7 @@ describe('runLogName (compat §3.3)', () => {
     const df = 'docker/dummy.ubuntu.amd.Dockerfile';
     const image = imageName('dummy2/model1', df);
     assert.equal(runLogName('dummy2/model1', image, '.build'), buildLogName('dummy2/model1', df));
-    assert.equal(
-      runLogName('dummy2/model1', archImageName(image, 'gfx942'), '.build'),
-      buildLogName('dummy2/model1', df, 'gfx942'),
-    );
+    assert.equal(runLogName('dummy2/model1', archImageName(image, 'gfx942'), '.build'), buildLogName('dummy2/model1', df, 'gfx942'));
   });
 
   it('drops only the leading ci- (a model name containing ci- still pairs)', () => {
@@ -146,10 +121,7 @@ describe('registryImageName (compat §2.5)', () => {
   it('prefixes other registries, with their repository when credentials give one', () => {
     assert.equal(registryImageName('localhost:5000', 'ci-x'), 'localhost:5000/ci-x');
     assert.equal(registryImageName('localhost:5000', 'ci-x', dockerhub), 'localhost:5000/ci-x');
-    assert.equal(
-      registryImageName('ghcr.io', 'ci-x', { 'ghcr.io': { repository: 'rocm/mad', username: 'u', password: 'p' } }),
-      'ghcr.io/rocm/mad:ci-x',
-    );
+    assert.equal(registryImageName('ghcr.io', 'ci-x', { 'ghcr.io': { repository: 'rocm/mad', username: 'u', password: 'p' } }), 'ghcr.io/rocm/mad:ci-x');
   });
 
   it('returns the local name without a registry', () => {

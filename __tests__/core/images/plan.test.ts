@@ -57,10 +57,7 @@ describe('planBuilds', () => {
     const plan = await planBuilds([dummy, dummy2, model1], { hubDir: hub, context: {} });
     assert.equal(plan.models, 3);
     assert.deepEqual(summary(plan), [
-      [
-        'docker/dummy.ubuntu.amd.Dockerfile',
-        ['ci-dummy_dummy.ubuntu.amd', 'ci-dummy2_dummy.ubuntu.amd', 'ci-dummy2_model1_dummy.ubuntu.amd'],
-      ],
+      ['docker/dummy.ubuntu.amd.Dockerfile', ['ci-dummy_dummy.ubuntu.amd', 'ci-dummy2_dummy.ubuntu.amd', 'ci-dummy2_model1_dummy.ubuntu.amd']],
     ]);
     const [build] = plan.builds;
     assert.equal(build!.contextDir, 'docker');
@@ -179,9 +176,7 @@ describe('planBuilds', () => {
 
   it('builds every matching Dockerfile, following ctx_test', async () => {
     const plain = await planBuilds([ctxtest], { hubDir: hub, context: {} });
-    assert.deepEqual(summary(plain), [
-      ['docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile', ['ci-dummy_ctxtest_dummy_ctxtest.noctx.ubuntu.amd']],
-    ]);
+    assert.deepEqual(summary(plain), [['docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile', ['ci-dummy_ctxtest_dummy_ctxtest.noctx.ubuntu.amd']]]);
     const two = await planBuilds([ctxtest, dummy], { hubDir: bareHub, context: {} });
     assert.deepEqual(summary(two), [
       ['docker/dummy_ctxtest.ctx2a.ubuntu.amd.Dockerfile', ['ci-dummy_ctxtest_dummy_ctxtest.ctx2a.ubuntu.amd']],

@@ -88,7 +88,10 @@ describe('findDockerfiles (prefix expansion)', () => {
       ['docker/order.B.Dockerfile', 'docker/order.a.Dockerfile', 'docker/order.b.Dockerfile'],
     );
     const linked = await findDockerfiles(model('l', 'docker/linked'), hub, selection);
-    assert.deepEqual(linked.map((c) => [c.path, c.matches]), [['docker/linked.ubuntu.Dockerfile', true]]);
+    assert.deepEqual(
+      linked.map((c) => [c.path, c.matches]),
+      [['docker/linked.ubuntu.Dockerfile', true]],
+    );
   });
 
   it('normalises ./ and ../ inside the hub', async () => {
@@ -96,7 +99,10 @@ describe('findDockerfiles (prefix expansion)', () => {
     const viaScripts = await findDockerfiles(model('dummy2/model1', 'scripts/dummy2/../../docker/dummy'), hub, selection);
     assert.equal(viaScripts[0]!.path, 'docker/dummy.ubuntu.amd.Dockerfile');
     const nested = await findDockerfiles(model('dummy3/model3', './scripts/dummy3/docker/dummy'), hub, selection);
-    assert.deepEqual(nested.map((c) => c.path), ['scripts/dummy3/docker/dummy.ubuntu.amd.Dockerfile']);
+    assert.deepEqual(
+      nested.map((c) => c.path),
+      ['scripts/dummy3/docker/dummy.ubuntu.amd.Dockerfile'],
+    );
   });
 
   it('rejects a prefix that leaves the hub', async () => {
@@ -126,12 +132,8 @@ describe('findDockerfiles (prefix expansion)', () => {
 describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
   it('keeps docker/dummy to the AMD file by default and to NVIDIA on request', async () => {
     const dummy = model('dummy', 'docker/dummy');
-    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({}, hub)), [
-      'docker/dummy.ubuntu.amd.Dockerfile',
-    ]);
-    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
-      'docker/dummy.ubuntu.nvidia.Dockerfile',
-    ]);
+    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({}, hub)), ['docker/dummy.ubuntu.amd.Dockerfile']);
+    assert.deepEqual(await plannedDockerfiles(dummy, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), ['docker/dummy.ubuntu.nvidia.Dockerfile']);
   });
 
   it('does not take dummy_ctxtest.* for docker/dummy', async () => {
@@ -141,9 +143,7 @@ describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
 
   it('follows ctx_test: no file -> noctx, file 2 -> ctx2a and ctx2b, explicit 1 -> ctx1', async () => {
     const ctx = model('dummy_ctxtest', 'docker/dummy_ctxtest');
-    assert.deepEqual(await plannedDockerfiles(ctx, hub, await selectionContext({}, hub)), [
-      'docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile',
-    ]);
+    assert.deepEqual(await plannedDockerfiles(ctx, hub, await selectionContext({}, hub)), ['docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile']);
     await fs.writeFile(path.join(ctxHub, 'ctx_test'), '2');
     assert.deepEqual(await plannedDockerfiles(ctx, ctxHub, await selectionContext({}, ctxHub)), [
       'docker/dummy_ctxtest.ctx2a.ubuntu.amd.Dockerfile',
@@ -156,35 +156,25 @@ describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
 
   it('lets a Dockerfile without a header match any context', async () => {
     const plain = model('plain', 'docker/plain');
-    assert.deepEqual(await plannedDockerfiles(plain, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), [
-      'docker/plain.Dockerfile',
-    ]);
+    assert.deepEqual(await plannedDockerfiles(plain, hub, await selectionContext({ gpu_vendor: 'NVIDIA' }, hub)), ['docker/plain.Dockerfile']);
   });
 
   it('matches keys the context lacks and any additional-context key it has', async () => {
     const mi300 = model('m', 'docker/mi300only');
-    assert.deepEqual(await plannedDockerfiles(mi300, hub, await selectionContext({}, hub)), [
-      'docker/mi300only.ubuntu.amd.Dockerfile',
-    ]);
+    assert.deepEqual(await plannedDockerfiles(mi300, hub, await selectionContext({}, hub)), ['docker/mi300only.ubuntu.amd.Dockerfile']);
     await assert.rejects(plannedDockerfiles(mi300, hub, await selectionContext({ MAD_GPU: 'MI200' }, hub)), DiscoveryError);
   });
 
   it('explains a model with no matching Dockerfile, listing candidates and headers', async () => {
     const selection = await selectionContext({ ctx_test: 3 }, hub);
-    await assert.rejects(
-      plannedDockerfiles(model('dummy_ctxtest', 'docker/dummy_ctxtest'), hub, selection),
-      (error: unknown) => {
-        assert.ok(error instanceof DiscoveryError);
-        assert.equal(error.exitCode, 1);
-        assert.match(
-          error.message,
-          /^model dummy_ctxtest has no Dockerfile for context \{gpu_vendor: AMD, guest_os: UBUNTU, ctx_test: 3\}: candidates: /,
-        );
-        assert.ok(error.message.includes("docker/dummy_ctxtest.ctx1.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': '1'}"));
-        assert.ok(error.message.includes("docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': 'None'}"));
-        return true;
-      },
-    );
+    await assert.rejects(plannedDockerfiles(model('dummy_ctxtest', 'docker/dummy_ctxtest'), hub, selection), (error: unknown) => {
+      assert.ok(error instanceof DiscoveryError);
+      assert.equal(error.exitCode, 1);
+      assert.match(error.message, /^model dummy_ctxtest has no Dockerfile for context \{gpu_vendor: AMD, guest_os: UBUNTU, ctx_test: 3\}: candidates: /);
+      assert.ok(error.message.includes("docker/dummy_ctxtest.ctx1.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': '1'}"));
+      assert.ok(error.message.includes("docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': 'None'}"));
+      return true;
+    });
     await assert.rejects(
       plannedDockerfiles(model('dummy', 'docker/dummy'), hub, await selectionContext({ guest_os: 'CENTOS' }, hub)),
       /model dummy has no Dockerfile for context \{gpu_vendor: AMD, guest_os: CENTOS\}: candidates: docker\/dummy\.ubuntu\.amd\.Dockerfile CONTEXT \{'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'\}; docker\/dummy\.ubuntu\.nvidia\.Dockerfile/,
@@ -196,8 +186,7 @@ describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
     await assert.rejects(
       plannedDockerfiles(model('ghost', 'docker/ghost'), hub, selection),
       (error: unknown) =>
-        error instanceof DiscoveryError &&
-        error.message === `model ghost has no Dockerfile: no file matches docker/ghost.* in ${path.join(hub, 'docker')}`,
+        error instanceof DiscoveryError && error.message === `model ghost has no Dockerfile: no file matches docker/ghost.* in ${path.join(hub, 'docker')}`,
     );
     await assert.rejects(
       plannedDockerfiles(model('nodir', 'nowhere/x'), hub, selection),

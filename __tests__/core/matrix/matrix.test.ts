@@ -27,18 +27,27 @@ function allModels(include: readonly MatrixEntry[]): string[] {
 describe('parseModelRecords', () => {
   test('applies madengine defaults, keeps order and drops repeated names', () => {
     const models = parseModelRecords([{ name: 'a', n_gpus: 8 }, { name: 'b' }, { name: 'a', n_gpus: '1' }], "input 'models'");
-    assert.deepEqual(models.map((m) => [m.name, m.n_gpus]), [['a', '8'], ['b', '-1']]);
+    assert.deepEqual(
+      models.map((m) => [m.name, m.n_gpus]),
+      [
+        ['a', '8'],
+        ['b', '-1'],
+      ],
+    );
   });
 
   test('rejects what is not an array of model records, naming the input, item and key', () => {
     assert.throws(() => parseModelRecords({ name: 'a' }, "input 'models'"), /input 'models': expected a JSON array .*found an object/);
     assert.throws(() => parseModelRecords(['a'], "input 'models'"), /input 'models': item 0 must be a model record.*found string "a"/);
     assert.throws(() => parseModelRecords([{ name: 'a' }, { n_gpus: '1' }], "input 'models'"), /item 1: key 'name' is required/);
-    assert.throws(() => parseModelRecords([{ name: 'x', n_gpus: true }], "input 'models'"), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /item 0 \(x\): key 'n_gpus': expected a string or a number/);
-      return true;
-    });
+    assert.throws(
+      () => parseModelRecords([{ name: 'x', n_gpus: true }], "input 'models'"),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /item 0 \(x\): key 'n_gpus': expected a string or a number/);
+        return true;
+      },
+    );
   });
 });
 
@@ -59,13 +68,16 @@ describe('inputs', () => {
 
   test('runner-labels: keys normalised, values a label or a list of labels', () => {
     const parsed = labels({ 'amd:08': 'mi300x-8', NVIDIA: ['self-hosted', ' h100 '], 'GPUS:2': 'two', CPU: 'ubuntu-latest', default: ['self-hosted'] });
-    assert.deepEqual([...parsed.entries()], [
-      ['AMD:8', ['mi300x-8']],
-      ['NVIDIA', ['self-hosted', 'h100']],
-      ['gpus:2', ['two']],
-      ['cpu', ['ubuntu-latest']],
-      ['default', ['self-hosted']],
-    ]);
+    assert.deepEqual(
+      [...parsed.entries()],
+      [
+        ['AMD:8', ['mi300x-8']],
+        ['NVIDIA', ['self-hosted', 'h100']],
+        ['gpus:2', ['two']],
+        ['cpu', ['ubuntu-latest']],
+        ['default', ['self-hosted']],
+      ],
+    );
   });
 
   test('runner-labels: bad keys, values and shapes fail naming the key and what is valid', () => {
@@ -158,7 +170,10 @@ describe('grouping', () => {
 
   test('group-by model: one job per model, in model order', () => {
     const { matrix } = buildMatrix(models, { groupBy: 'model', runnerLabels });
-    assert.deepEqual(matrix.include.map((e) => [e.name, e.tags, e.models]), models.map((m) => [m.name, m.name, [m.name]]));
+    assert.deepEqual(
+      matrix.include.map((e) => [e.name, e.tags, e.models]),
+      models.map((m) => [m.name, m.name, [m.name]]),
+    );
     assert.deepEqual(matrix.include[2]!['runs-on'], ['self-hosted', 'mi300x-8']);
   });
 
@@ -168,11 +183,14 @@ describe('grouping', () => {
       [mm('a', { nGpus: '0' }), mm('b', { nGpus: '-1' }), mm('c', { build: 'b9', nGpus: '0' }), mm('d', { build: 'b8', nGpus: '0' })],
       { groupBy: 'image', runnerLabels: cpuLabels },
     );
-    assert.deepEqual(matrix.include.map((e) => [e.name, e.n_gpus]), [
-      ['x.amd · all GPUs · 2 models', '-1'],
-      ['x.amd · cpu (1)', '0'],
-      ['x.amd · cpu (2)', '0'],
-    ]);
+    assert.deepEqual(
+      matrix.include.map((e) => [e.name, e.n_gpus]),
+      [
+        ['x.amd · all GPUs · 2 models', '-1'],
+        ['x.amd · cpu (1)', '0'],
+        ['x.amd · cpu (2)', '0'],
+      ],
+    );
   });
 
   test('no models: an empty include list', () => {
@@ -186,9 +204,7 @@ describe('packing', () => {
   const longName = (i: number) => `family-${String(i % 97).padStart(2, '0')}/model-${String(i).padStart(5, '0')}-`.padEnd(41, 'x');
 
   test('10,000 models by model pack into 256 jobs, split between runners in proportion and dealt round-robin', () => {
-    const models = Array.from({ length: 10_000 }, (_, i) =>
-      mm(`m${i}`, { build: `b${i}`, nGpus: i % 4 === 0 ? '8' : '1', image: `ci-m${i}_x.amd` }),
-    );
+    const models = Array.from({ length: 10_000 }, (_, i) => mm(`m${i}`, { build: `b${i}`, nGpus: i % 4 === 0 ? '8' : '1', image: `ci-m${i}_x.amd` }));
     const result = buildMatrix(models, { groupBy: 'model', runnerLabels: labels({ 'AMD:8': 'eight', AMD: 'one' }) });
     const { include } = result.matrix;
     assert.equal(include.length, 256);
@@ -217,7 +233,10 @@ describe('packing', () => {
     const models = Array.from({ length: 30 }, (_, i) => mm(`m${i}`));
     const { matrix } = buildMatrix(models, { groupBy: 'model', runnerLabels: labels({ default: 'r' }), maxJobs: 7 });
     assert.equal(matrix.include.length, 7);
-    assert.deepEqual(matrix.include.map((e) => e.models.length), [5, 5, 4, 4, 4, 4, 4]);
+    assert.deepEqual(
+      matrix.include.map((e) => e.models.length),
+      [5, 5, 4, 4, 4, 4, 4],
+    );
     assert.equal(allModels(matrix.include).length, 30);
   });
 
@@ -312,14 +331,20 @@ describe('from a build plan', () => {
       'models',
     );
     const amd = await planMatrixModels(models, { hubDir, context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' } });
-    assert.deepEqual(amd.models.map((m) => [m.name, m.image, m.gpuVendor]), [
-      ['dummy', 'ci-dummy_dummy.ubuntu.amd', 'AMD'],
-      ['dummy_ctx', 'ci-dummy_ctx_dummy_ctx.noctx', ''],
-      ['dummy_fp16', 'ci-dummy_fp16_dummy.ubuntu.amd', 'AMD'],
-    ]);
+    assert.deepEqual(
+      amd.models.map((m) => [m.name, m.image, m.gpuVendor]),
+      [
+        ['dummy', 'ci-dummy_dummy.ubuntu.amd', 'AMD'],
+        ['dummy_ctx', 'ci-dummy_ctx_dummy_ctx.noctx', ''],
+        ['dummy_fp16', 'ci-dummy_fp16_dummy.ubuntu.amd', 'AMD'],
+      ],
+    );
     assert.equal(amd.models[0]!.build, amd.models[2]!.build);
     const nvidia = await planMatrixModels(models.slice(0, 1), { hubDir, context: { gpu_vendor: 'NVIDIA', guest_os: 'UBUNTU' } });
-    assert.deepEqual(nvidia.models.map((m) => [m.image, m.gpuVendor]), [['ci-dummy_dummy.ubuntu.nvidia', 'NVIDIA']]);
+    assert.deepEqual(
+      nvidia.models.map((m) => [m.image, m.gpuVendor]),
+      [['ci-dummy_dummy.ubuntu.nvidia', 'NVIDIA']],
+    );
   });
 
   test('planMatrixModels passes the models and context to the injected planner', async () => {

@@ -14,10 +14,7 @@ function firstError(text: string | Buffer, options: LogScanOptions = {}): [strin
 describe('error pattern scan (compat §3.8)', () => {
   it('flags each default pattern', () => {
     for (const pattern of DEFAULT_ERROR_PATTERNS) {
-      assert.deepEqual(firstError(`ok\n  something ${pattern} here  \nperformance: 1 x\n`), [
-        pattern,
-        `something ${pattern} here`,
-      ]);
+      assert.deepEqual(firstError(`ok\n  something ${pattern} here  \nperformance: 1 x\n`), [pattern, `something ${pattern} here`]);
     }
   });
 
@@ -37,10 +34,7 @@ describe('error pattern scan (compat §3.8)', () => {
     assert.equal(firstError('RuntimeError: x rpd_tracer: y\n'), undefined);
     assert.equal(firstError('RpcError: Running out of retries to initialize the metrics agent Exception: z\n'), undefined);
     assert.equal(firstError('ValueError: expected in this test\n', { benignPatterns: ['expected in this test'] }), undefined);
-    assert.deepEqual(firstError('ValueError: other\n', { benignPatterns: ['expected in this test'] }), [
-      'ValueError:',
-      'ValueError: other',
-    ]);
+    assert.deepEqual(firstError('ValueError: other\n', { benignPatterns: ['expected in this test'] }), ['ValueError:', 'ValueError: other']);
   });
 
   it('applies the ROCProf benign regexes with their line-start anchors', () => {

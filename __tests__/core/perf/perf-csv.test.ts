@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../../src/core/errors.ts';
-import {
-  KNOWN_COLUMNS,
-  OUR_COLUMNS,
-  PERF_CSV_COLUMNS,
-  appendPerfRows,
-  perfCsvColumns,
-} from '../../../src/core/perf/perf-csv.ts';
+import { KNOWN_COLUMNS, OUR_COLUMNS, PERF_CSV_COLUMNS, appendPerfRows, perfCsvColumns } from '../../../src/core/perf/perf-csv.ts';
 import { parseCsv, readPerfCsv } from '../../helpers/csv.ts';
 
 const MADENGINE_HEADER =
@@ -61,7 +55,10 @@ describe('perf.csv', () => {
     await appendPerfRows(path, [{ model: 'b' }]);
     const text = await readFile(path, 'utf8');
     assert.ok(text.startsWith(original.trimEnd() + '\n'));
-    assert.deepEqual((await readPerfCsv(path)).rows.map((row) => row.model), ['a', 'b']);
+    assert.deepEqual(
+      (await readPerfCsv(path)).rows.map((row) => row.model),
+      ['a', 'b'],
+    );
   });
 
   it('migrates a madengine file (29 columns) keeping every row and value', async () => {
@@ -92,7 +89,10 @@ describe('perf.csv', () => {
     assert.deepEqual(columns, [...KNOWN_COLUMNS, 'temperature', 'benchmark']);
     assert.deepEqual(
       rows.map((row) => [row.model, row.temperature, row.benchmark]),
-      [['old', '70', ''], ['x_1', '71', 'prefill']],
+      [
+        ['old', '70', ''],
+        ['x_1', '71', 'prefill'],
+      ],
     );
     assert.deepEqual(perfCsvColumns(['model', 'zeta'], [{ alpha: '' }]).slice(-2), ['zeta', 'alpha']);
   });
@@ -136,7 +136,10 @@ describe('perf.csv', () => {
     const base = basename(path);
     await writeFile(join(dir, `.${base}.99999.deadbeef.tmp`), 'model,perf\n"half a row');
     await appendPerfRows(path, [{ model: 'next' }]);
-    assert.deepEqual((await readPerfCsv(path)).rows.map((row) => row.model), ['kept', 'next']);
+    assert.deepEqual(
+      (await readPerfCsv(path)).rows.map((row) => row.model),
+      ['kept', 'next'],
+    );
   });
 
   it('survives SIGKILL mid-append: the file is always complete and keeps every finished row', async () => {

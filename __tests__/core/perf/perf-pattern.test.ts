@@ -107,10 +107,7 @@ describe('performance regex vectors (compat §3.7)', () => {
 
 describe('HuggingFace fallback', () => {
   it('reads train_samples_per_second in dict and assignment forms', () => {
-    assert.deepEqual(perf("{'train_runtime': 10.1, 'train_samples_per_second': 4.23, 'epoch': 1.0}"), [
-      '4.23',
-      'samples_per_second',
-    ]);
+    assert.deepEqual(perf("{'train_runtime': 10.1, 'train_samples_per_second': 4.23, 'epoch': 1.0}"), ['4.23', 'samples_per_second']);
     assert.deepEqual(perf('  train_samples_per_second =     31.337\n'), ['31.337', 'samples_per_second']);
     assert.deepEqual(perf('train_samples_per_second: 1e+3,'), ['1e+3', 'samples_per_second']);
   });
@@ -189,7 +186,15 @@ describe('chunking never changes the result', () => {
       const bytes = Buffer.from(text);
       const whole = scanLogText(bytes);
       assert.notEqual(whole.performance, undefined);
-      assert.deepEqual(scanInChunks(bytes, (function* () { for (;;) yield 1; })()), whole);
+      assert.deepEqual(
+        scanInChunks(
+          bytes,
+          (function* () {
+            for (;;) yield 1;
+          })(),
+        ),
+        whole,
+      );
       for (let seed = 1; seed <= 20; seed++) assert.deepEqual(scanInChunks(bytes, randomSizes(seed, 17)), whole);
     });
   }
@@ -219,7 +224,7 @@ describe('scanLogFile', () => {
     const path = join(dir, 'run.live.log');
     const filler = 'step 1 | loss 0.5\n'.repeat(120_000);
     // Straddles the 1 MiB read boundary.
-    const pad = 'z'.repeat(1024 * 1024 - filler.length % (1024 * 1024) - 7);
+    const pad = 'z'.repeat(1024 * 1024 - (filler.length % (1024 * 1024)) - 7);
     await writeFile(path, `${filler}${pad}\nperformance: 321 img/s\nSystemExit ok?\n`);
     const scan = await scanLogFile(path);
     assert.equal(scan.performance, '321');

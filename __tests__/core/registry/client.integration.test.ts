@@ -60,7 +60,9 @@ async function pushOciImage(registry: string, repository: string, tag: string, a
   const base = `http://${registry}/v2/${repository}`;
   const layerTar = Buffer.from(`not really a tar ${RUN_ID}`);
   const layer = gzipSync(layerTar);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: labels }, rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: labels }, rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] } }),
+  );
   for (const blob of [layer, config]) {
     const start = await fetch(`${base}/blobs/uploads/`, { method: 'POST', headers: { authorization } });
     assert.equal(start.status, 202, `starting a blob upload to ${registry}: HTTP ${start.status} ${await start.text()}`);
@@ -216,7 +218,16 @@ async function startTokenService(t: TestContext, infra: InfraEnv, users: Record<
     const now = Math.floor(Date.now() / 1000);
     const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [cert.raw.toString('base64')] }));
     const claims = b64url(
-      JSON.stringify({ iss: token.issuer, sub: subject, aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }),
+      JSON.stringify({
+        iss: token.issuer,
+        sub: subject,
+        aud: url.searchParams.get('service'),
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      }),
     );
     const signature = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(key);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${head}.${claims}.${b64url(signature)}`, expires_in: 300 }));
@@ -229,7 +240,9 @@ async function startTokenService(t: TestContext, infra: InfraEnv, users: Record<
   /** A push token minted directly, for putting test content into the registry. */
   const pushToken = async (repository: string): Promise<string> => {
     const [user, password] = Object.entries(users)[0]!;
-    const response = await fetch(`${token.realm}?service=${token.service}&scope=repository:${repository}:pull,push`, { headers: { authorization: basic(user, password) } });
+    const response = await fetch(`${token.realm}?service=${token.service}&scope=repository:${repository}:pull,push`, {
+      headers: { authorization: basic(user, password) },
+    });
     return `Bearer ${((await response.json()) as { token: string }).token}`;
   };
   return { requests, pushToken };

@@ -10,7 +10,9 @@ test('logins stored by docker login are found by registry host, Docker Hub under
   const auth = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
   await writeFile(
     path.join(dir, 'config.json'),
-    JSON.stringify({ auths: { 'ghcr.io': { auth: auth('octo', 'ghp_x:y') }, 'https://index.docker.io/v1/': { auth: auth('hubuser', 'hubpass') }, 'broken.io': { auth: '!!' } } }),
+    JSON.stringify({
+      auths: { 'ghcr.io': { auth: auth('octo', 'ghp_x:y') }, 'https://index.docker.io/v1/': { auth: auth('hubuser', 'hubpass') }, 'broken.io': { auth: '!!' } },
+    }),
   );
   const env = { DOCKER_CONFIG: dir };
   assert.deepEqual(await dockerConfigLogin('ghcr.io', env), { username: 'octo', password: 'ghp_x:y' });

@@ -135,12 +135,15 @@ describe('credentials', () => {
 
   test('a non-object document or entry is rejected without echoing values', () => {
     assert.throws(() => parseCredentials('["secret-a"]', 'c.json'), /c\.json: must be a JSON object.*got an array/);
-    assert.throws(() => parseCredentials('{\n "x": "secret-b"\n}', 'c.json'), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /c\.json:2:2: entry 'x' must be an object/);
-      assert.doesNotMatch(error.message, /secret-b/);
-      return true;
-    });
+    assert.throws(
+      () => parseCredentials('{\n "x": "secret-b"\n}', 'c.json'),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /c\.json:2:2: entry 'x' must be an object/);
+        assert.doesNotMatch(error.message, /secret-b/);
+        return true;
+      },
+    );
     assert.throws(() => parseCredentials('{"x": {"password": {"v": "secret-c"}}}', 'c.json'), /'x\.password' must be a string.*got a object/);
   });
 
@@ -202,7 +205,11 @@ describe('parseChallenges', () => {
 function fakeFetch(routes: (req: { method: string; url: string; headers: Record<string, string> }) => Response | Promise<Response>) {
   const calls: { method: string; url: string; headers: Record<string, string> }[] = [];
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
-    const req = { method: init?.method ?? 'GET', url: String(input), headers: Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>)) };
+    const req = {
+      method: init?.method ?? 'GET',
+      url: String(input),
+      headers: Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>)),
+    };
     calls.push(req);
     return routes(req);
   }) as typeof fetch;
@@ -335,13 +342,19 @@ describe('RegistryClient (scripted fetch)', () => {
 
   test('registry error bodies are reported with their code and message', async () => {
     const { fetchImpl } = fakeFetch(() => new Response('{"errors":[{"code":"UNSUPPORTED","message":"nope"}]}', { status: 500 }));
-    await assert.rejects(new RegistryClient({ fetch: fetchImpl }).tags('reg.io/x'), /registry reg\.io answered HTTP 500 to GET \/v2\/x\/tags\/list: UNSUPPORTED: nope/);
+    await assert.rejects(
+      new RegistryClient({ fetch: fetchImpl }).tags('reg.io/x'),
+      /registry reg\.io answered HTTP 500 to GET \/v2\/x\/tags\/list: UNSUPPORTED: nope/,
+    );
   });
 
   test('network failures name the registry and the cause', async () => {
     const fetchImpl = (async () => {
       throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 10.0.0.1:443') });
     }) as typeof fetch;
-    await assert.rejects(new RegistryClient({ fetch: fetchImpl }).manifestDigest('reg.io/x'), /^RegistryError: registry reg\.io unreachable: connect ECONNREFUSED 10\.0\.0\.1:443$/);
+    await assert.rejects(
+      new RegistryClient({ fetch: fetchImpl }).manifestDigest('reg.io/x'),
+      /^RegistryError: registry reg\.io unreachable: connect ECONNREFUSED 10\.0\.0\.1:443$/,
+    );
   });
 });

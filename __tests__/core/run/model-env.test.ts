@@ -62,7 +62,17 @@ test('model environment: MAD_* facts, GPU count, secrets from the host, context 
   assert.equal(env.ctxtest, '1');
   assert.equal(env.MAD_RUNTIME_NGPUS, '3', 'docker_env_vars from the context win, as in madengine');
   assert.throws(
-    () => modelEnvironment({ modelName: 'm', model: {}, context: { guest_os: 'UBUNTU', docker_env_vars: { 'BAD-NAME': '1' } }, system: amd, gpuCount: 0, credentialEnv: {}, dataEnv: {}, hostEnv: {} }),
+    () =>
+      modelEnvironment({
+        modelName: 'm',
+        model: {},
+        context: { guest_os: 'UBUNTU', docker_env_vars: { 'BAD-NAME': '1' } },
+        system: amd,
+        gpuCount: 0,
+        credentialEnv: {},
+        dataEnv: {},
+        hostEnv: {},
+      }),
     /invalid environment variable name\(s\) "BAD-NAME"/,
   );
   assert.equal(multiNodeRunner('vllm', 4), '');
@@ -75,9 +85,22 @@ test("tools stack in madengine's order: pre B, pre A, user pre; cmd_B cmd_A; use
     A: { cmd: 'cmd_A', pre_scripts: [{ path: 'pre_A.sh' }], post_scripts: [{ path: 'post_A.sh' }], env_vars: { A: '1' } },
     B: { cmd: 'cmd_B', pre_scripts: [{ path: 'pre_B.sh' }], post_scripts: [{ path: 'post_B.sh' }], env_vars: { B: '1' } },
   };
-  const plan = scriptPlan({ tools: [{ name: 'A' }, { name: 'B', env_vars: { B: '2' } }], pre_scripts: [{ path: 'user_pre.sh', args: '1' }], post_scripts: [{ path: 'user_post.sh' }] }, tools);
-  assert.deepEqual(plan.pre.map((s) => s.path), ['pre_B.sh', 'pre_A.sh', 'user_pre.sh']);
-  assert.deepEqual(plan.post.map((s) => s.path), ['user_post.sh', 'post_A.sh', 'post_B.sh']);
+  const plan = scriptPlan(
+    {
+      tools: [{ name: 'A' }, { name: 'B', env_vars: { B: '2' } }],
+      pre_scripts: [{ path: 'user_pre.sh', args: '1' }],
+      post_scripts: [{ path: 'user_post.sh' }],
+    },
+    tools,
+  );
+  assert.deepEqual(
+    plan.pre.map((s) => s.path),
+    ['pre_B.sh', 'pre_A.sh', 'user_pre.sh'],
+  );
+  assert.deepEqual(
+    plan.post.map((s) => s.path),
+    ['user_post.sh', 'post_A.sh', 'post_B.sh'],
+  );
   assert.equal(plan.encapsulate, 'cmd_B cmd_A');
   assert.deepEqual(plan.env, { A: '1', B: '2' });
   assert.throws(() => scriptPlan({ tools: [{ name: 'rocprof' }] }, tools), /tool 'rocprof' has no definition .* \(defined: A, B\)/);
@@ -110,5 +133,8 @@ test('data providers: local mounts read-only (or is used directly on the host), 
   assert.ok(logger.lines.some((l) => /local_missing': no usable provider/.test(l)));
   await prepareData('network_only', config, { hubDir: hub, executor: 'docker', logger, counter });
   assert.ok(logger.lines.some((l) => /provider 'minio' is not supported/.test(l)));
-  await assert.rejects(prepareData('nope', config, { hubDir: hub, executor: 'docker', logger, counter }), /data 'nope' is not defined in the data config \(known: local_ok/);
+  await assert.rejects(
+    prepareData('nope', config, { hubDir: hub, executor: 'docker', logger, counter }),
+    /data 'nope' is not defined in the data config \(known: local_ok/,
+  );
 });

@@ -44,7 +44,10 @@ describe('resolveModelCommand', () => {
   });
   for (const bad of ['../other/run.sh', 'scripts/../../run.sh', '/etc/run.sh', '..']) {
     test(`rejects ${bad} as outside the hub`, () => {
-      assert.throws(() => resolveModelCommand(bad), { name: 'ConfigError', message: new RegExp(`script '${bad.replaceAll('.', '\\.')}' is outside the model hub`) });
+      assert.throws(() => resolveModelCommand(bad), {
+        name: 'ConfigError',
+        message: new RegExp(`script '${bad.replaceAll('.', '\\.')}' is outside the model hub`),
+      });
     });
   }
   test('rejects an empty script path', () => {
@@ -73,7 +76,10 @@ describe('renderRunScript', () => {
 
   test('model args and encapsulate prefix are appended as shell words (madengine-compatible), names and paths quoted', () => {
     const script = render({ args: '--batch 32 --out "$MAD_DATAHOME"', encapsulate: 'bash ../scripts/common/tools/wrap.sh --', modelName: "o'neil" });
-    assert.match(script, /^\( set \+u; cd run_directory && bash \.\.\/scripts\/common\/tools\/wrap\.sh -- bash 'run\.sh' --batch 32 --out "\$MAD_DATAHOME" \)$/m);
+    assert.match(
+      script,
+      /^\( set \+u; cd run_directory && bash \.\.\/scripts\/common\/tools\/wrap\.sh -- bash 'run\.sh' --batch 32 --out "\$MAD_DATAHOME" \)$/m,
+    );
     assert.ok(script.includes(`'=== madengine: model o'\\''neil (run run-1)'`));
   });
 
@@ -93,7 +99,10 @@ describe('renderRunScript', () => {
     const guard = script.indexOf('if [[ $madengine_status -eq 0 ]]; then');
     const post = script.indexOf("bash 'post_test.sh' ) || madengine_fail $?");
     assert.ok([pre, preRun, copyModel, model, guard, post].every((index) => index > 0));
-    assert.deepEqual([pre, preRun, copyModel, model, guard, post], [pre, preRun, copyModel, model, guard, post].sort((a, b) => a - b));
+    assert.deepEqual(
+      [pre, preRun, copyModel, model, guard, post],
+      [pre, preRun, copyModel, model, guard, post].sort((a, b) => a - b),
+    );
     assert.match(script, /=== madengine: pre-script scripts\/common\/pre_scripts\/pre_test\.sh 7/);
     assert.match(script, /=== madengine: post-script scripts\/common\/post_scripts\/post_test\.sh'/);
   });

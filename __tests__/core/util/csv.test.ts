@@ -12,18 +12,34 @@ describe('parseCsv', () => {
   });
 
   it('handles CRLF, CR, a missing final newline and a BOM', () => {
-    assert.deepEqual(parseCsv('\uFEFFa,b\r\n1,2\r\n'), [['a', 'b'], ['1', '2']]);
-    assert.deepEqual(parseCsv('a,b\r1,2'), [['a', 'b'], ['1', '2']]);
+    assert.deepEqual(parseCsv('\uFEFFa,b\r\n1,2\r\n'), [
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    assert.deepEqual(parseCsv('a,b\r1,2'), [
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 
   it('keeps embedded newlines and counts lines through them', () => {
     const records = parseCsv('a,b\n"line1\r\nline2",z\n3,4\n');
-    assert.deepEqual(records, [['a', 'b'], ['line1\r\nline2', 'z'], ['3', '4']]);
-    assert.throws(() => parseCsv('a\n"x\ny",1\n"open'), (error: unknown) => error instanceof CsvSyntaxError && error.line === 4);
+    assert.deepEqual(records, [
+      ['a', 'b'],
+      ['line1\r\nline2', 'z'],
+      ['3', '4'],
+    ]);
+    assert.throws(
+      () => parseCsv('a\n"x\ny",1\n"open'),
+      (error: unknown) => error instanceof CsvSyntaxError && error.line === 4,
+    );
   });
 
   it('keeps empty fields, skips blank lines', () => {
-    assert.deepEqual(parseCsv('a,,c\n\n,\n'), [['a', '', 'c'], ['', '']]);
+    assert.deepEqual(parseCsv('a,,c\n\n,\n'), [
+      ['a', '', 'c'],
+      ['', ''],
+    ]);
     assert.deepEqual(parseCsv('a,'), [['a', '']]);
     assert.deepEqual(parseCsv(''), []);
   });
@@ -41,7 +57,10 @@ describe('parseCsvTable', () => {
   it('trims header names, pads short rows, rejects long rows and duplicate columns', () => {
     const table = parseCsvTable(' model , performance\nm1\nm2,5\n');
     assert.deepEqual(table.columns, ['model', 'performance']);
-    assert.deepEqual(table.rows, [{ model: 'm1', performance: '' }, { model: 'm2', performance: '5' }]);
+    assert.deepEqual(table.rows, [
+      { model: 'm1', performance: '' },
+      { model: 'm2', performance: '5' },
+    ]);
     assert.deepEqual(table.lines, [2, 3]);
     assert.throws(() => parseCsvTable('a\n1,2\n'), /row has 2 fields but the header has 1 columns at line 2/);
     assert.throws(() => parseCsvTable('a,a\n'), /duplicate column 'a'/);

@@ -24,7 +24,10 @@ after(() => rm(hub, { recursive: true, force: true }));
 
 test('.dockerignore applies (but .dockerignore and the Dockerfile are always sent)', async () => {
   const context = await collectBuildContext(path.join(hub, 'docker'), path.join(hub, 'docker/a.Dockerfile'));
-  assert.deepEqual(context.files.map((f) => f.name), ['.dockerignore', 'a.Dockerfile', 'common/setup.sh']);
+  assert.deepEqual(
+    context.files.map((f) => f.name),
+    ['.dockerignore', 'a.Dockerfile', 'common/setup.sh'],
+  );
   assert.equal(context.dockerfileName, 'a.Dockerfile');
 });
 
@@ -53,7 +56,10 @@ test("the 'tools' build context: COPY --from=tools reads docker/common inside th
   assert.equal(rewritten.dockerfileText, 'FROM base\nCOPY common/setup.sh /opt/\n');
   assert.match(rewritten.dockerfileName, /^\.madengine\.Dockerfile\./, 'the rewritten text is sent, not the file');
   const mount = { ...context, dockerfileText: 'FROM base\nRUN --mount=type=bind,from=tools,target=/t ls /t\n' };
-  assert.throws(() => withToolsContext(mount, path.join(hub, 'docker/common')), (e: unknown) => e instanceof BuildError && /line 2 .* only BuildKit supports/.test(e.message));
+  assert.throws(
+    () => withToolsContext(mount, path.join(hub, 'docker/common')),
+    (e: unknown) => e instanceof BuildError && /line 2 .* only BuildKit supports/.test(e.message),
+  );
   assert.throws(() => withToolsContext(context, path.join(hub, 'elsewhere')), /outside the build context/);
   assert.equal(withToolsContext({ ...context, dockerfileText: 'FROM base\n' }, path.join(hub, 'docker/common')).dockerfileText, 'FROM base\n');
 });

@@ -45,12 +45,18 @@ describe('resolveDockerEndpoint', () => {
     const { options } = resolveDockerEndpoint({ host: 'tcp://h:2376', env: { DOCKER_CERT_PATH: dir } });
     assert.equal(String(options.cert), 'cert.pem-content');
     assert.equal(String(options.key), 'key.pem-content');
-    assert.throws(() => resolveDockerEndpoint({ host: 'tcp://h:2376', env: { DOCKER_CERT_PATH: path.join(dir, 'nope') } }), /DOCKER_CERT_PATH: cannot read .*ca\.pem/);
+    assert.throws(
+      () => resolveDockerEndpoint({ host: 'tcp://h:2376', env: { DOCKER_CERT_PATH: path.join(dir, 'nope') } }),
+      /DOCKER_CERT_PATH: cannot read .*ca\.pem/,
+    );
   });
 
   test('invalid hosts are ConfigErrors listing the accepted forms', () => {
     for (const host of ['unix://relative.sock', 'ftp://h:1', 'tcp://']) {
-      assert.throws(() => resolveDockerEndpoint({ host, env: {} }), (error: unknown) => error instanceof ConfigError && error.message.includes(host));
+      assert.throws(
+        () => resolveDockerEndpoint({ host, env: {} }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(host),
+      );
     }
   });
 });

@@ -57,7 +57,10 @@ describe('containerCreateOptions', () => {
     const host = options.HostConfig!;
     assert.deepEqual(host.CapAdd, ['SYS_PTRACE', 'SYS_ADMIN', 'SYS_NICE']);
     assert.deepEqual(host.DeviceRequests, [{ Driver: 'nvidia', DeviceIDs: ['1', '2'], Capabilities: [['gpu']] }]);
-    assert.deepEqual(devicesOf(options).map((d) => d.PathOnHost), ['/dev/fuse']);
+    assert.deepEqual(
+      devicesOf(options).map((d) => d.PathOnHost),
+      ['/dev/fuse'],
+    );
     assert.equal(host.GroupAdd, undefined);
     assert.equal(host.NetworkMode, 'host');
   });
@@ -72,10 +75,10 @@ describe('containerCreateOptions', () => {
   });
 
   test('/dev/fuse is passed only when the host has it', () => {
-    assert.deepEqual(devicesOf(containerCreateOptions(spec({ gpus: { vendor: 'AMD', devices: [0], renderMinors: [128] } }), noDevices)).map((d) => d.PathOnHost), [
-      '/dev/kfd',
-      '/dev/dri/renderD128',
-    ]);
+    assert.deepEqual(
+      devicesOf(containerCreateOptions(spec({ gpus: { vendor: 'AMD', devices: [0], renderMinors: [128] } }), noDevices)).map((d) => d.PathOnHost),
+      ['/dev/kfd', '/dev/dri/renderD128'],
+    );
   });
 
   test('env values pass verbatim (no shell involved), labels name the run and the model', () => {
@@ -85,12 +88,20 @@ describe('containerCreateOptions', () => {
   });
 
   test('an invalid env name is rejected with what would be valid', () => {
-    assert.throws(() => containerCreateOptions(spec({ env: { 'BAD-NAME': 'x' } }), noDevices), { name: 'ConfigError', message: /'BAD-NAME' is invalid: expected letters, digits and _/ });
+    assert.throws(() => containerCreateOptions(spec({ env: { 'BAD-NAME': 'x' } }), noDevices), {
+      name: 'ConfigError',
+      message: /'BAD-NAME' is invalid: expected letters, digits and _/,
+    });
   });
 
   test('hub at /myworkspace read-write, data mounts with :ro when read-only', () => {
     const options = containerCreateOptions(
-      spec({ mounts: [{ hostPath: '/data/set', containerPath: '/data', readOnly: true }, { hostPath: '/scratch', containerPath: '/scratch', readOnly: false }] }),
+      spec({
+        mounts: [
+          { hostPath: '/data/set', containerPath: '/data', readOnly: true },
+          { hostPath: '/scratch', containerPath: '/scratch', readOnly: false },
+        ],
+      }),
       noDevices,
     );
     assert.deepEqual(options.HostConfig!.Binds, ['/work/hub:/myworkspace', '/data/set:/data:ro', '/scratch:/scratch']);
@@ -101,7 +112,10 @@ describe('containerCreateOptions', () => {
       name: 'ConfigError',
       message: /mount data: host path 'data' must be absolute/,
     });
-    assert.throws(() => containerCreateOptions(spec({ hubDir: '/a:b' }), noDevices), { name: 'ConfigError', message: /model hub: host path '\/a:b' contains ':'/ });
+    assert.throws(() => containerCreateOptions(spec({ hubDir: '/a:b' }), noDevices), {
+      name: 'ConfigError',
+      message: /model hub: host path '\/a:b' contains ':'/,
+    });
   });
 
   test('cpuset with spaces removed; absent when not given', () => {

@@ -84,7 +84,9 @@ async function downloadManifest(artifact: string): Promise<string> {
 /** Unique per matrix cell (and per output file within a job), stable across re-runs of the same cell. */
 function defaultArtifactName(inputs: Inputs, manifest: string | undefined, output: string): string {
   const cell = createHash('sha256')
-    .update(JSON.stringify([process.env.GITHUB_JOB, inputs.tags, manifest ? path.basename(manifest) : '', inputs.manifestArtifact, process.env.RUNNER_NAME, output]))
+    .update(
+      JSON.stringify([process.env.GITHUB_JOB, inputs.tags, manifest ? path.basename(manifest) : '', inputs.manifestArtifact, process.env.RUNNER_NAME, output]),
+    )
     .digest('hex');
   return `perf-${process.env.GITHUB_JOB ?? 'run'}-${cell.slice(0, 10)}`;
 }

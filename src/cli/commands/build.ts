@@ -29,7 +29,7 @@ export function registerBuild(program: Command): void {
     .option('-t, --tags <tags>', 'tags/model names to build (repeatable, comma-separated)', collect, [])
     .option('-a, --target-archs <archs>', 'GPU architectures to build for, one image each (repeatable, comma-separated)', collect, [])
     .option('-r, --registry <registry>', 'registry to push to, e.g. localhost:5000 or docker.io')
-    .option('--batch-manifest <file>', "madengine batch.json: [{model_name, build_new, registry, registry_image}] (instead of --tags)")
+    .option('--batch-manifest <file>', 'madengine batch.json: [{model_name, build_new, registry, registry_image}] (instead of --tags)')
     .option('-c, --additional-context <json>', 'additional context: JSON or a Python dict literal')
     .option('-f, --additional-context-file <file>', 'additional context from a file (the string wins on conflicts)')
     .option('--clean-docker-cache', 'rebuild everything: no image reuse, docker --no-cache')

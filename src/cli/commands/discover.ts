@@ -20,17 +20,16 @@ export function registerDiscover(program: Command): void {
     .action(async (options: DiscoverOptions) => {
       const { chosen, tags } = await discover({ hubDir: resolveHub(options.hub), tags: options.tags, logger: consoleLogger() });
       if (options.json) {
-        process.stdout.write(JSON.stringify(chosen.map((entry) => entry.model), null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify(
+            chosen.map((entry) => entry.model),
+            null,
+            2,
+          ) + '\n',
+        );
         return;
       }
-      const rows = chosen.map(({ model, origin }) => [
-        model.name,
-        model.tags.join(','),
-        model.n_gpus,
-        model.dockerfile,
-        model.scripts,
-        origin.file,
-      ]);
+      const rows = chosen.map(({ model, origin }) => [model.name, model.tags.join(','), model.n_gpus, model.dockerfile, model.scripts, origin.file]);
       process.stdout.write(formatTable(['MODEL', 'TAGS', 'GPUS', 'DOCKERFILE', 'SCRIPTS', 'CATALOGUE'], rows));
       const what = tags.length ? `selected by ${tags.join(', ')}` : 'in the hub';
       process.stdout.write(`\n${chosen.length} model(s) ${what}\n`);

@@ -163,7 +163,14 @@ async function buildOne(
     const buildArgs = { ...build.buildArgs, ...secretArgs };
     // Secret VALUES stay out of the hash (it is stored in a label); their names are in.
     const tools = build.toolsContext ? { toolsContext: build.toolsContext } : {};
-    const hash = await engine.hashInputs({ hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, ...tools, buildArgs: build.buildArgs, extra: Object.keys(secretArgs).sort() });
+    const hash = await engine.hashInputs({
+      hubDir,
+      contextDir: build.contextDir,
+      dockerfile: build.dockerfile,
+      ...tools,
+      buildArgs: build.buildArgs,
+      extra: Object.keys(secretArgs).sort(),
+    });
     await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
 
     if (!options.noCache) {
@@ -172,7 +179,11 @@ async function buildOne(
         const localId = local.id;
         // Names already on the image need no API call (a no-change rebuild then costs almost nothing).
         const tagged = new Set(local.tags.map((tag) => tag.replace(/:latest$/, '')));
-        await tagAll(engine, localId, build.images.filter((image) => !tagged.has(image.image)));
+        await tagAll(
+          engine,
+          localId,
+          build.images.filter((image) => !tagged.has(image.image)),
+        );
         await note(logPath, build, `reused local image ${localId} (inputs unchanged)`);
         logger.info(`reused ${primary.image} (${short(localId)}): inputs unchanged`);
         return { imageId: localId, hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'local' };
@@ -192,22 +203,24 @@ async function buildOne(
     const flush = async (): Promise<void> => {
       if (lines.length) await appendFile(logPath, lines.splice(0).join(''));
     };
-    const { imageId, baseImage } = await engine.build({
-      tag: primary.image,
-      hubDir,
-      contextDir: build.contextDir,
-      dockerfile: build.dockerfile,
-      ...tools,
-      buildArgs,
-      labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
-      noCache: options.noCache,
-      onLine: (line) => {
-        const clean = safe(line);
-        lines.push(`${clean}\n`);
-        if (options.liveOutput) logger.info(clean);
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    }).finally(flush);
+    const { imageId, baseImage } = await engine
+      .build({
+        tag: primary.image,
+        hubDir,
+        contextDir: build.contextDir,
+        dockerfile: build.dockerfile,
+        ...tools,
+        buildArgs,
+        labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
+        noCache: options.noCache,
+        onLine: (line) => {
+          const clean = safe(line);
+          lines.push(`${clean}\n`);
+          if (options.liveOutput) logger.info(clean);
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      .finally(flush);
     await tagAll(engine, imageId, build.images.slice(1));
     await note(logPath, build, `built ${imageId}`);
     return { imageId, hash, baseImage: build.buildArgs.BASE_DOCKER ?? baseImage, seconds: (now() - started) / 1000 };

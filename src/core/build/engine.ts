@@ -23,7 +23,14 @@ export interface EngineBuildRequest {
 
 export interface ImageEngine {
   /** sha256 over the Dockerfile, the context files the daemon would receive, the build args and `extra`. */
-  hashInputs(request: { hubDir: string; contextDir: string; dockerfile: string; toolsContext?: string; buildArgs: Record<string, string>; extra: string[] }): Promise<string>;
+  hashInputs(request: {
+    hubDir: string;
+    contextDir: string;
+    dockerfile: string;
+    toolsContext?: string;
+    buildArgs: Record<string, string>;
+    extra: string[];
+  }): Promise<string>;
   /** A local image carrying this label value (its id and the names it is tagged with), if any. */
   findByLabel(label: string, value: string): Promise<{ id: string; tags: string[] } | undefined>;
   build(request: EngineBuildRequest): Promise<{ imageId: string; baseImage: string }>;

@@ -10,7 +10,11 @@ import { isSecretName } from '../registry/credentials.ts';
  */
 export function manifestContext<T>(context: T): T {
   if (!isPlainObject(context)) return context;
-  return Object.fromEntries(Object.entries(context).filter(([key]) => !isSecretName(key)).map(([key, value]) => [key, manifestContext(value)])) as T;
+  return Object.fromEntries(
+    Object.entries(context)
+      .filter(([key]) => !isSecretName(key))
+      .map(([key, value]) => [key, manifestContext(value)]),
+  ) as T;
 }
 
 const DEPLOYMENT_SECTIONS = ['slurm', 'k8s', 'kubernetes', 'distributed', 'vllm', 'sglang'] as const;

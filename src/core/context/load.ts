@@ -31,8 +31,7 @@ export async function loadAdditionalContext(options: LoadContextOptions = {}): P
   const fromFile = options.file === undefined ? {} : await readContextFile(options.file, options.readFile);
   const fromText = options.text === undefined ? {} : parseContextText(options.text, textSource);
   const raw = { ...fromFile, ...fromText };
-  const sourceOf = (key: string) =>
-    options.file !== undefined && !Object.hasOwn(fromText, key) && Object.hasOwn(fromFile, key) ? options.file : textSource;
+  const sourceOf = (key: string) => (options.file !== undefined && !Object.hasOwn(fromText, key) && Object.hasOwn(fromFile, key) ? options.file : textSource);
   return { ...validateContext(raw, sourceOf), raw };
 }
 

@@ -5,10 +5,7 @@
  */
 import { isPlainObject } from '../util/object.ts';
 
-export function mergeContexts(
-  base: Readonly<Record<string, unknown>>,
-  override: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
+export function mergeContexts(base: Readonly<Record<string, unknown>>, override: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     // An absent value (undefined) is not an override; JSON cannot express it anyway.

@@ -50,10 +50,12 @@ function syntaxError(text: string, source: string, jsonError: unknown, pythonErr
   const chosen = text.includes("'") && python.offset > json.offset ? python : json;
   const { line, column } = lineColumnAt(text, chosen.offset);
   const near = chosen.offset < text.length ? ` near ${JSON.stringify(text.slice(chosen.offset, chosen.offset + 20))}` : '';
-  return new ConfigError(
-    `${source}: invalid JSON (or Python dict literal) at line ${line}, column ${column}${near}: ${chosen.reason}`,
-    { line, column, ...(file === undefined ? {} : { file }), cause: jsonError },
-  );
+  return new ConfigError(`${source}: invalid JSON (or Python dict literal) at line ${line}, column ${column}${near}: ${chosen.reason}`, {
+    line,
+    column,
+    ...(file === undefined ? {} : { file }),
+    cause: jsonError,
+  });
 }
 
 function jsonReason(error: unknown): string {

@@ -66,9 +66,12 @@ const gpuCountAliases = Object.fromEntries(GPU_COUNT_ALIASES.map((alias) => [ali
 >;
 
 /** "a,b" or ["a", "b"] -> "a,b" (SLURM host lists). */
-const hostList = z
-  .union([z.string(), z.array(z.string())], { error: 'a comma-separated string or a list of host names' })
-  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((host) => host.trim()).filter(Boolean).join(','));
+const hostList = z.union([z.string(), z.array(z.string())], { error: 'a comma-separated string or a list of host names' }).transform((value) =>
+  (Array.isArray(value) ? value : value.split(','))
+    .map((host) => host.trim())
+    .filter(Boolean)
+    .join(','),
+);
 
 /** docker_gpus / docker_cpus: "" (unset, as madengine stores it) or an index list like "0,2-4,7". */
 const indexList = (what: string) =>
@@ -225,10 +228,7 @@ export const distributedSchema = z.strictObject(
     backend: text().optional(),
     port: portNumber.optional(),
     sglang_disagg: z
-      .strictObject(
-        { prefill_nodes: nodeCount.optional(), decode_nodes: nodeCount.optional() },
-        { error: 'an object {prefill_nodes, decode_nodes}' },
-      )
+      .strictObject({ prefill_nodes: nodeCount.optional(), decode_nodes: nodeCount.optional() }, { error: 'an object {prefill_nodes, decode_nodes}' })
       .optional(),
     // madengine only carries vllm_disagg through to the job; its keys are the model's business.
     vllm_disagg: z.record(z.string(), z.unknown(), { error: 'an object' }).optional(),
@@ -324,11 +324,9 @@ export const additionalContextSchema = z.looseObject(
     // null is madengine's "detect it" for ROCM_PATH (compat §3.3).
     docker_env_vars: z.record(envName, nullableScalar, { error: 'an object of {"NAME": value}' }).optional(),
     docker_mounts: z
-      .record(
-        z.string().regex(/^\//, { error: 'an absolute container path' }),
-        nonEmptyText('a host path'),
-        { error: 'an object of {"<container path>": "<host path>"}' },
-      )
+      .record(z.string().regex(/^\//, { error: 'an absolute container path' }), nonEmptyText('a host path'), {
+        error: 'an object of {"<container path>": "<host path>"}',
+      })
       .optional(),
     docker_gpus: indexList('GPU').nullable().optional(),
     docker_cpus: indexList('CPU').nullable().optional(),
@@ -353,9 +351,7 @@ export const additionalContextSchema = z.looseObject(
     skip_perf_collection: flag().optional(),
 
     // run status (compat §3.8)
-    log_error_pattern_scan: z
-      .union([z.boolean(), z.string(), z.number(), z.null()], { error: 'a boolean, string, number or null' })
-      .optional(),
+    log_error_pattern_scan: z.union([z.boolean(), z.string(), z.number(), z.null()], { error: 'a boolean, string, number or null' }).optional(),
     log_error_benign_patterns: z.array(text(), { error: 'a list of strings' }).optional(),
     log_error_patterns: z.array(text(), { error: 'a non-empty list of strings' }).min(1, { error: 'a non-empty list of strings' }).optional(),
 

@@ -29,8 +29,7 @@ export function validateContext(raw: Record<string, unknown>, source: string | S
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw, sourceOf));
   problems.push(...conflicts(raw, sourceOf));
   if (!result.success || problems.length > 0) {
-    const message =
-      problems.length === 1 ? problems[0]! : `${problems.length} problems in the additional context:\n  ${problems.join('\n  ')}`;
+    const message = problems.length === 1 ? problems[0]! : `${problems.length} problems in the additional context:\n  ${problems.join('\n  ')}`;
     throw new ConfigError(message);
   }
   return { context: result.data, warnings: unknownKeyWarnings(raw, sourceOf) };
@@ -196,7 +195,5 @@ function isAdjacentSwap(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   const differences = [...a].flatMap((ch, i) => (ch === b[i] ? [] : [i]));
   const [first, second] = differences;
-  return (
-    differences.length === 2 && second === first! + 1 && a[first!] === b[second] && a[second] === b[first!]
-  );
+  return differences.length === 2 && second === first! + 1 && a[first!] === b[second] && a[second] === b[first!];
 }

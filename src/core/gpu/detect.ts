@@ -196,7 +196,11 @@ export async function resolveRocmPath(probe: Pick<Probe, 'env' | 'exists' | 'rea
   if (env.MAD_ROCM_PATH) return env.MAD_ROCM_PATH;
   if (env.MAD_AUTO_ROCM_PATH !== '0') {
     const versioned = await probe.readdir('/opt').then(
-      (names) => names.filter((name) => /^rocm-\d/.test(name)).sort(compareRocmDirs).map((name) => `/opt/${name}`),
+      (names) =>
+        names
+          .filter((name) => /^rocm-\d/.test(name))
+          .sort(compareRocmDirs)
+          .map((name) => `/opt/${name}`),
       () => [] as string[],
     );
     const candidates = [env.ROCM_PATH, env.ROCM_HOME, env.HIP_PATH, '/opt/rocm', ...versioned, '/usr/local/rocm'];
@@ -331,13 +335,7 @@ async function readKfdNodes(probe: Probe): Promise<KfdEntry[] | undefined> {
  * node (or amd-smi's own `render` when KFD is unreadable). Older ROCm: rocm-smi's unique ids
  * are matched to KFD `unique_id`s. Failing both, KFD node order is used, with a note.
  */
-async function amdRenderDevices(
-  probe: Probe,
-  tools: AmdTools,
-  preferAmdSmi: boolean,
-  kfd: KfdEntry[] | undefined,
-  count: number,
-): Promise<number[]> {
+async function amdRenderDevices(probe: Probe, tools: AmdTools, preferAmdSmi: boolean, kfd: KfdEntry[] | undefined, count: number): Promise<number[]> {
   const byNode = new Map((kfd ?? []).map((node) => [node.nodeId, node.drmRenderMinor]));
   if (preferAmdSmi && tools.amdSmi) {
     const result = await call(probe, tools.amdSmi, ['list', '-e', '--json']);

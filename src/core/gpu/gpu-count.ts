@@ -48,8 +48,7 @@ export function resolveGpuCount(model: Dict, context: GpuCountContext, system: P
   let found: { value: number; source: string } | undefined;
   // Runtime override: each alias is looked up in the context, then deployment_config, before the next alias.
   for (const alias of GPU_COUNT_ALIASES) {
-    found =
-      countIn(pick(context, alias), 'additional_context') ?? countIn(pick(deployment, alias), 'additional_context.deployment_config');
+    found = countIn(pick(context, alias), 'additional_context') ?? countIn(pick(deployment, alias), 'additional_context.deployment_config');
     if (found) break;
   }
   found ??= countIn(context.slurm ?? deployment.slurm, 'slurm');
@@ -77,9 +76,7 @@ export function selectGpus(dockerGpus: number[] | undefined, requested: number, 
     throw new ConfigError(`Invalid GPU count ${requested}: expected a whole number >= 0, or -1 for all GPUs`);
   }
   if (wanted > system.gpuCount || wanted > available.length) {
-    throw new RunError(
-      `Too many gpus requested(${wanted}). System has ${system.gpuCount} gpus. Context has ${available.length} gpus.`,
-    );
+    throw new RunError(`Too many gpus requested(${wanted}). System has ${system.gpuCount} gpus. Context has ${available.length} gpus.`);
   }
   return available.slice(0, wanted);
 }

@@ -171,13 +171,7 @@ async function listSubCatalogues(root: string, display: (relative: string) => st
  * Validate one catalogue's entries with madengine's defaults, prefix sub-catalogue names with
  * `<dir>/` and rewrite their paths relative to the hub root. All bad entries are reported at once.
  */
-function catalogueModels(
-  raw: unknown,
-  file: string,
-  kind: ModelOrigin['kind'],
-  display: (relative: string) => string,
-  dir?: string,
-): DiscoveredModel[] {
+function catalogueModels(raw: unknown, file: string, kind: ModelOrigin['kind'], display: (relative: string) => string, dir?: string): DiscoveredModel[] {
   if (!Array.isArray(raw)) {
     throw new DiscoveryError(`${display(file)}: expected a JSON list of model objects, found ${describeValue(raw)}`, {
       file: display(file),
@@ -213,10 +207,9 @@ function catalogueModels(
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
     const more = problems.length > shown.length ? `\n  ... and ${problems.length - shown.length} more` : '';
-    throw new DiscoveryError(
-      problems.length === 1 ? `invalid model: ${shown[0]}` : `invalid models in ${display(file)}:\n  ${shown.join('\n  ')}${more}`,
-      { file: display(file) },
-    );
+    throw new DiscoveryError(problems.length === 1 ? `invalid model: ${shown[0]}` : `invalid models in ${display(file)}:\n  ${shown.join('\n  ')}${more}`, {
+      file: display(file),
+    });
   }
   return models;
 }
@@ -228,8 +221,7 @@ function dynamicFailure(failures: readonly DynamicResult[], display: (relative: 
   });
   const first = failures[0]!;
   const line = 'line' in first && first.line ? first.line : undefined;
-  const message =
-    lines.length === 1 ? `get_models_json.py failed: ${lines[0]}` : `${lines.length} get_models_json.py files failed:\n  ${lines.join('\n  ')}`;
+  const message = lines.length === 1 ? `get_models_json.py failed: ${lines[0]}` : `${lines.length} get_models_json.py files failed:\n  ${lines.join('\n  ')}`;
   return new DiscoveryError(message, { file: display(first.file), ...(line === undefined ? {} : { line }) });
 }
 

@@ -35,9 +35,7 @@ const tagList = z
   .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((tag) => tag.trim()).filter(Boolean));
 
 /** skip_gpu_arch: a comma-separated string, or a list (joined back to madengine's string form). */
-const commaString = z
-  .union([z.string(), z.array(z.string())])
-  .transform((value) => (Array.isArray(value) ? value.join(',') : value));
+const commaString = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value.join(',') : value));
 
 export const modelSchema = z.looseObject({
   name: z.string().min(1, 'must be a non-empty string'),
@@ -49,7 +47,16 @@ export const modelSchema = z.looseObject({
   owner: z.string().default(MODEL_DEFAULTS.owner),
   data: z.string().default(MODEL_DEFAULTS.data),
   n_gpus: stringish.default(MODEL_DEFAULTS.n_gpus),
-  timeout: z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number), z.null()]).default(MODEL_DEFAULTS.timeout),
+  timeout: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/)
+        .transform(Number),
+      z.null(),
+    ])
+    .default(MODEL_DEFAULTS.timeout),
   training_precision: z.string().default(MODEL_DEFAULTS.training_precision),
   tags: tagList.default(() => [...MODEL_DEFAULTS.tags]),
   args: z.string().default(MODEL_DEFAULTS.args),

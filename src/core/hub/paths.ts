@@ -26,12 +26,7 @@ export function pythonJoin(...parts: readonly string[]): string {
  * A path inside the hub in normalised posix form ("./docker/" -> "docker"). An absolute path or one that
  * climbs out of the hub is a ConfigError "<what> '<shown>' is outside the model hub: <advice>".
  */
-export function hubRelative(
-  relative: string,
-  what: string,
-  advice = 'use a path relative to the hub root, e.g. "docker/..."',
-  shown = relative,
-): string {
+export function hubRelative(relative: string, what: string, advice = 'use a path relative to the hub root, e.g. "docker/..."', shown = relative): string {
   const normalised = path.posix.normalize(relative).replace(/\/+$/, '') || '.';
   if (path.posix.isAbsolute(normalised) || normalised === '..' || normalised.startsWith('../')) {
     throw new ConfigError(`${what} '${shown}' is outside the model hub: ${advice}`);

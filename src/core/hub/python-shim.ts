@@ -22,9 +22,7 @@ import DISCOVER_RUNNER from './python/discover_runner.py';
 export const PROGRESS_MARKER = '\u001emadengine-discover: loading ';
 
 /** What one get_models_json.py produced: raw model dicts (validated by the caller) or an error. */
-export type DynamicResult =
-  | { file: string; models: Record<string, unknown>[] }
-  | { file: string; error: string; line: number | null };
+export type DynamicResult = { file: string; models: Record<string, unknown>[] } | { file: string; error: string; line: number | null };
 
 export interface RunDynamicOptions {
   /** Python interpreter. Default `python3`. */
@@ -45,11 +43,7 @@ export const DEFAULT_DISCOVERY_TIMEOUT_MS = 60_000;
  * cwd = hub root (as madengine does). Per-file failures come back as results; a missing interpreter,
  * a timeout or a crash of the whole process is thrown as a DiscoveryError naming the file at fault.
  */
-export async function runDynamicCatalogues(
-  hubRoot: string,
-  files: readonly string[],
-  options: RunDynamicOptions = {},
-): Promise<DynamicResult[]> {
+export async function runDynamicCatalogues(hubRoot: string, files: readonly string[], options: RunDynamicOptions = {}): Promise<DynamicResult[]> {
   if (files.length === 0) return [];
   const python = options.python ?? 'python3';
   const timeoutMs = options.timeoutMs ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
@@ -112,9 +106,7 @@ export async function runDynamicCatalogues(
   if (stuck !== undefined) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with status ${String(result.exitCode)}`;
     const where =
-      current === undefined
-        ? `before loading any dynamic catalogue (is '${python}' Python 3?)`
-        : 'while loading this file, before it reported its models';
+      current === undefined ? `before loading any dynamic catalogue (is '${python}' Python 3?)` : 'while loading this file, before it reported its models';
     throw new DiscoveryError(`${display(stuck)}: ${python} ${how} ${where}.${outputTail(result.stderr)}`, {
       file: display(stuck),
     });

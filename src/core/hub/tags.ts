@@ -31,7 +31,13 @@ export function parseTag(tag: string): ParsedTag {
     .split(':')
     .map((part) => part.trim())
     .filter((part) => part !== '');
-  const extraArgs = parts.length > 1 ? ` --${parts.slice(1).map((part) => part.replaceAll('=', ' ')).join(' --')}` : '';
+  const extraArgs =
+    parts.length > 1
+      ? ` --${parts
+          .slice(1)
+          .map((part) => part.replaceAll('=', ' '))
+          .join(' --')}`
+      : '';
   const parsed: ParsedTag = { tag, selector: parts[0] ?? '', extraArgs };
   const halves = tag.split('/');
   if (halves.length === 2 && !tag.includes(':') && halves[0] !== '' && halves[1] !== '') {

@@ -45,11 +45,7 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
     if (marker < 0) continue;
     const lineNumber = index + 1;
     if (found) {
-      throw new ContextHeaderError(
-        `a second '# CONTEXT' header (the first is on line ${found.line}); keep one dict per Dockerfile`,
-        lineNumber,
-        marker + 1,
-      );
+      throw new ContextHeaderError(`a second '# CONTEXT' header (the first is on line ${found.line}); keep one dict per Dockerfile`, lineNumber, marker + 1);
     }
     const start = marker + HEADER_MARKER.length;
     const text = line.slice(start).trim();
@@ -60,18 +56,13 @@ export function parseContextHeader(dockerfileText: string): ContextHeader | unde
       if (!(error instanceof PythonLiteralError)) throw error;
       const leading = line.slice(start).length - line.slice(start).trimStart().length;
       throw new ContextHeaderError(
-        `'# CONTEXT ${text}' is not a Python dict literal: ${error.message}; ` +
-          `expected e.g. # CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
+        `'# CONTEXT ${text}' is not a Python dict literal: ${error.message}; ` + `expected e.g. # CONTEXT {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
         lineNumber,
         start + leading + error.offset + 1,
       );
     }
     if (!isPlainObject(values)) {
-      throw new ContextHeaderError(
-        `'# CONTEXT ${text}' must be a dict, e.g. {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`,
-        lineNumber,
-        start + 1,
-      );
+      throw new ContextHeaderError(`'# CONTEXT ${text}' must be a dict, e.g. {'gpu_vendor': 'AMD', 'guest_os': 'UBUNTU'}`, lineNumber, start + 1);
     }
     found = { values: values as Record<string, unknown>, text, line: lineNumber };
   }
@@ -106,10 +97,7 @@ function stripQuotes(value: string): string {
  * Only instructions at the start of a line count, so a commented-out ARG is ignored.
  */
 export function dockerfileArchArg(dockerfileText: string): string | undefined {
-  const patterns = [
-    new RegExp(`^\\s*ARG\\s+${ARCH_VARIABLE}=(\\S+)`, 'gim'),
-    new RegExp(`^\\s*ENV\\s+${ARCH_VARIABLE}(?:=|[ \\t]+)(\\S+)`, 'gim'),
-  ];
+  const patterns = [new RegExp(`^\\s*ARG\\s+${ARCH_VARIABLE}=(\\S+)`, 'gim'), new RegExp(`^\\s*ENV\\s+${ARCH_VARIABLE}(?:=|[ \\t]+)(\\S+)`, 'gim')];
   for (const pattern of patterns) {
     for (const match of dockerfileText.matchAll(pattern)) {
       const value = stripQuotes(match[1]!);

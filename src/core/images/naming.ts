@@ -77,7 +77,6 @@ export function containerName(imageRef: string, rank?: string | number): string 
   return rank === undefined || rank === '' ? base : `${base}_node${rank}`;
 }
 
-
 function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {
   const entry = credentials?.[key];
   if (!isPlainObject(entry)) return undefined;

@@ -200,9 +200,7 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
 
   if (missing.length === 1) throw missing[0]!;
   if (missing.length > 1) {
-    throw new DiscoveryError(
-      `${missing.length} selected models have no matching Dockerfile:\n` + missing.map((e) => `- ${e.message}`).join('\n'),
-    );
+    throw new DiscoveryError(`${missing.length} selected models have no matching Dockerfile:\n` + missing.map((e) => `- ${e.message}`).join('\n'));
   }
   return { builds: [...builds.values()], models: models.size, warnings };
 }

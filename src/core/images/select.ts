@@ -70,9 +70,7 @@ export interface ScannedDockerfile {
 export function dockerfilePrefix(model: Model): string {
   const raw = model.dockerfile.replaceAll('\\', '/').trim();
   if (raw === '') {
-    throw new DiscoveryError(
-      `model ${model.name} has no 'dockerfile': set it to the Dockerfile prefix, e.g. "docker/${model.name.split('/').pop()}"`,
-    );
+    throw new DiscoveryError(`model ${model.name} has no 'dockerfile': set it to the Dockerfile prefix, e.g. "docker/${model.name.split('/').pop()}"`);
   }
   return hubRelative(raw, `model ${model.name}: dockerfile`);
 }
@@ -158,11 +156,7 @@ export async function scanDockerfiles(
  * `selection` (from selectionContext()). A header that is not a dict literal is a ConfigError
  * naming the file and line.
  */
-export async function findDockerfiles(
-  model: Model,
-  hubDir: string,
-  selection: SelectionContext,
-): Promise<DockerfileCandidate[]> {
+export async function findDockerfiles(model: Model, hubDir: string, selection: SelectionContext): Promise<DockerfileCandidate[]> {
   const { scanned } = await scanDockerfiles(dockerfilePrefix(model), hubDir, selection);
   return scanned.map((item) => item.candidate);
 }
@@ -179,9 +173,7 @@ export function matchingOrThrow(
   if (matching.length > 0) return matching;
   const searched = path.join(hubDir, scan.dir);
   if (!scan.found) {
-    throw new DiscoveryError(
-      `model ${model.name} has no Dockerfile: no file matches ${prefix}.* (directory ${searched} does not exist)`,
-    );
+    throw new DiscoveryError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* (directory ${searched} does not exist)`);
   }
   if (scan.scanned.length === 0) {
     throw new DiscoveryError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* in ${searched}`);

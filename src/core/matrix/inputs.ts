@@ -56,7 +56,9 @@ const KEY_FORMS = "'<VENDOR>:<n_gpus>' (e.g. 'AMD:8'), '<VENDOR>' (AMD or NVIDIA
 /** The `runner-labels` mapping: every key in one of the documented forms, every value a label or a list of labels. */
 export function parseRunnerLabels(value: unknown, source: string): RunnerLabels {
   if (!isPlainObject(value)) {
-    throw new ConfigError(`${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${describeValue(value, JSON_WORDS)}`);
+    throw new ConfigError(
+      `${source}: expected a JSON object mapping keys such as "AMD:8" or "default" to runner labels, found ${describeValue(value, JSON_WORDS)}`,
+    );
   }
   const labels = new Map<string, readonly string[]>();
   const given = new Map<string, string>();
@@ -78,7 +80,9 @@ export function parseRunnerLabels(value: unknown, source: string): RunnerLabels 
 function labelList(raw: unknown, where: string): string[] {
   const list = typeof raw === 'string' ? [raw] : raw;
   if (!Array.isArray(list) || list.length === 0 || !list.every((label) => typeof label === 'string' && label.trim() !== '')) {
-    throw new ConfigError(`${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${describeValue(raw, JSON_WORDS)}`);
+    throw new ConfigError(
+      `${where}: expected a runner label or a non-empty list of labels (e.g. ["self-hosted", "mi300x"]), found ${describeValue(raw, JSON_WORDS)}`,
+    );
   }
   return list.map((label: string) => label.trim());
 }

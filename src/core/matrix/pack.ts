@@ -71,7 +71,10 @@ export function pack(entries: readonly MatrixEntry[], maxJobs: number, maxBytes:
 
 /** Split `jobs` among the runs-on sets (at least one each, never more than its entries), then deal round-robin. */
 function packInto(runners: readonly MatrixEntry[][], jobs: number): MatrixEntry[] {
-  const bins = jobShares(runners.map((list) => list.length), jobs);
+  const bins = jobShares(
+    runners.map((list) => list.length),
+    jobs,
+  );
   const packed: MatrixEntry[] = [];
   runners.forEach((list, i) => {
     const count = bins[i]!;

@@ -98,9 +98,7 @@ class Rules {
   constructor(options: ErrorScanOptions) {
     const patterns = options.errorPatterns ?? DEFAULT_ERROR_PATTERNS;
     this.patterns = patterns.map((text) => new Literal(checkPattern(text, 'log_error_patterns')));
-    this.benign = [...BUILTIN_BENIGN_LITERALS, ...(options.benignPatterns ?? [])].map(
-      (text) => new Literal(checkPattern(text, 'log_error_benign_patterns')),
-    );
+    this.benign = [...BUILTIN_BENIGN_LITERALS, ...(options.benignPatterns ?? [])].map((text) => new Literal(checkPattern(text, 'log_error_benign_patterns')));
     this.benignRules = BUILTIN_BENIGN_RULES.map((rule) => ({ ...rule, literal: new Literal(rule.literal) }));
     const all = [...this.patterns, ...this.benign, ...this.benignRules.map((r) => r.literal), this.metaGrep, this.metaFound];
     this.overlap = Math.max(...all.map((literal) => literal.length)) - 1;
@@ -112,9 +110,7 @@ function checkPattern(text: string, key: string): string {
     throw new ConfigError(`${key}: every entry must be a non-empty string, got ${JSON.stringify(text)}`);
   }
   if ([...text].some((char) => LINE_BREAK_CHARS.includes(char))) {
-    throw new ConfigError(
-      `${key}: ${JSON.stringify(text)} contains a line break; patterns are matched within a single log line`,
-    );
+    throw new ConfigError(`${key}: ${JSON.stringify(text)} contains a line break; patterns are matched within a single log line`);
   }
   return text;
 }
@@ -192,9 +188,7 @@ class LineFacts {
   finish(): ErrorHit | undefined {
     if (this.benign) return undefined;
     const head = this.head.toString('latin1');
-    const benignByRule = this.rules.benignRules.some(
-      (rule, r) => this.ruleSeen[r] && (rule.prefix === undefined || rule.prefix.test(head)),
-    );
+    const benignByRule = this.rules.benignRules.some((rule, r) => this.ruleSeen[r] && (rule.prefix === undefined || rule.prefix.test(head)));
     if (benignByRule) return undefined;
     for (let k = 0; k < this.lastStart.length; k++) {
       // `grep -q.*P` matches iff some occurrence of P starts at/after the end of the first "grep -q".
@@ -208,7 +202,10 @@ class LineFacts {
 
   private excerpt(k: number): string {
     const excerpt = this.excerpts[k]!;
-    let text = excerpt.text.toString('utf8').replace(/^\uFFFD+|\uFFFD+$/g, '').trim();
+    let text = excerpt.text
+      .toString('utf8')
+      .replace(/^\uFFFD+|\uFFFD+$/g, '')
+      .trim();
     if (excerpt.start > 0) text = `…${text}`;
     if (excerpt.end < this.offset) text = `${text}…`;
     return text;
@@ -392,10 +389,7 @@ export interface LogScanConfig {
  * keys, and `log_error_benign_patterns` from the model then the context (both apply).
  * Unlike madengine, a value of the wrong type is an error rather than silently ignored.
  */
-export function resolveLogScanConfig(
-  model: Readonly<Record<string, unknown>>,
-  context: Readonly<Record<string, unknown>> = {},
-): LogScanConfig {
+export function resolveLogScanConfig(model: Readonly<Record<string, unknown>>, context: Readonly<Record<string, unknown>> = {}): LogScanConfig {
   const pick = (key: string): { value: unknown; where: string } =>
     key in context ? { value: context[key], where: 'additional context' } : { value: model[key], where: 'model' };
 
@@ -422,9 +416,7 @@ function optionalStringList(value: unknown, key: string): string[] {
 
 function stringList(value: unknown, key: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) {
-    throw new ConfigError(
-      `${key} must be a list of non-empty strings, e.g. ["CUDA out of memory"]; got ${JSON.stringify(value)}`,
-    );
+    throw new ConfigError(`${key} must be a list of non-empty strings, e.g. ["CUDA out of memory"]; got ${JSON.stringify(value)}`);
   }
   for (const item of value as string[]) checkPattern(item, key);
   return value as string[];

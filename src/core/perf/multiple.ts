@@ -17,8 +17,25 @@ export const REQUIRED_RESULT_COLUMNS = ['model', 'performance', 'metric'] as con
  * (`performance notna`), so we do too, while keeping the text as written in perf.csv.
  */
 const PANDAS_NA = new Set([
-  '', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA',
-  'NULL', 'NaN', 'None', 'n/a', 'nan', 'null',
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
 ]);
 
 export interface MultipleResultsLocation {
@@ -36,10 +53,7 @@ export interface MultipleResultsCheck {
 }
 
 /** The CSV path: relative to cwd first, then to the model directory (madengine's order). */
-export async function resolveMultipleResultsPath(
-  file: string,
-  { cwd, modelDir }: MultipleResultsLocation,
-): Promise<string | undefined> {
+export async function resolveMultipleResultsPath(file: string, { cwd, modelDir }: MultipleResultsLocation): Promise<string | undefined> {
   const name = file.trim();
   if (name === '') return undefined;
   for (const candidate of [resolve(cwd, name), resolve(cwd, modelDir, name)]) {
@@ -73,10 +87,7 @@ async function readTable(path: string): Promise<CsvTable> {
  * The run-level check (status rule for multiple_results models): the file must exist, have a
  * `performance` column and at least one row with a non-blank performance.
  */
-export async function checkMultipleResults(
-  file: string,
-  location: MultipleResultsLocation,
-): Promise<MultipleResultsCheck> {
+export async function checkMultipleResults(file: string, location: MultipleResultsLocation): Promise<MultipleResultsCheck> {
   const path = await resolveMultipleResultsPath(file, location);
   if (path === undefined) {
     return {

@@ -14,11 +14,35 @@ import type { CsvTable } from '../util/csv.ts';
 
 /** madengine's header, in its order (reporting/update_perf_csv.py PERF_CSV_HEADER). */
 export const PERF_CSV_COLUMNS = [
-  'model', 'n_gpus', 'nnodes', 'gpus_per_node', 'training_precision', 'pipeline', 'args', 'tags',
-  'docker_file', 'base_docker', 'docker_sha', 'docker_image', 'git_commit', 'machine_name',
-  'deployment_type', 'launcher', 'gpu_architecture', 'performance', 'metric', 'relative_change',
-  'status', 'build_duration', 'test_duration', 'dataname', 'data_provider_type', 'data_size',
-  'data_download_duration', 'build_number', 'additional_docker_run_options',
+  'model',
+  'n_gpus',
+  'nnodes',
+  'gpus_per_node',
+  'training_precision',
+  'pipeline',
+  'args',
+  'tags',
+  'docker_file',
+  'base_docker',
+  'docker_sha',
+  'docker_image',
+  'git_commit',
+  'machine_name',
+  'deployment_type',
+  'launcher',
+  'gpu_architecture',
+  'performance',
+  'metric',
+  'relative_change',
+  'status',
+  'build_duration',
+  'test_duration',
+  'dataname',
+  'data_provider_type',
+  'data_size',
+  'data_download_duration',
+  'build_number',
+  'additional_docker_run_options',
 ] as const;
 
 /**
@@ -96,7 +120,14 @@ async function appendNow(file: string, rows: readonly PerfRow[]): Promise<void> 
 }
 
 function formatRows(columns: readonly string[], rows: readonly PerfRow[], eol: string): string {
-  return rows.map((row) => formatCsvRow(columns.map((name) => cell(row[name])), eol)).join('');
+  return rows
+    .map((row) =>
+      formatCsvRow(
+        columns.map((name) => cell(row[name])),
+        eol,
+      ),
+    )
+    .join('');
 }
 
 function cell(value: unknown): string {
@@ -130,5 +161,3 @@ function parseTable(text: string, file: string): CsvTable {
     throw error;
   }
 }
-
-

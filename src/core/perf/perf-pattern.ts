@@ -30,7 +30,7 @@ const PLUS = 0x2b;
 const MINUS = 0x2d;
 
 const isDigit = (b: number): boolean => b >= 0x30 && b <= 0x39;
-const isLetter = (b: number): boolean => ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a);
+const isLetter = (b: number): boolean => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
 const isExp = (b: number): boolean => b === 0x45 || b === 0x65;
 
 /**

@@ -50,10 +50,7 @@ export function decideStatus(input: StatusInput): StatusDecision {
   } else {
     const performance = scan?.performance?.trim() ?? '';
     if (performance !== '' && performance !== 'N/A') return { status: 'SUCCESS', reason: '' };
-    missing =
-      performance === 'N/A'
-        ? 'performance is N/A'
-        : "no performance line in the log (expected 'performance: <number> <metric>')";
+    missing = performance === 'N/A' ? 'performance is N/A' : "no performance line in the log (expected 'performance: <number> <metric>')";
   }
 
   if (input.collectMetrics === false) {

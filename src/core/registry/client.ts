@@ -153,10 +153,7 @@ export class RegistryClient {
 
   // ---------------------------------------------------------------- manifests
 
-  private async getManifest(
-    image: ImageReference,
-    reference: string,
-  ): Promise<{ mediaType: string; body: Record<string, unknown> } | undefined> {
+  private async getManifest(image: ImageReference, reference: string): Promise<{ mediaType: string; body: Record<string, unknown> } | undefined> {
     const url = this.manifestUrl(image, reference);
     const response = await this.request(image, 'GET', url, MANIFEST_ACCEPT);
     if (response.status === 404) return undefined;

@@ -74,10 +74,10 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
       if (typeof value === 'string') values[key] = value;
       else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
       else {
-        throw new ConfigError(
-          `${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describeValue(value, KIND_ONLY)}`,
-          { file, ...where },
-        );
+        throw new ConfigError(`${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describeValue(value, KIND_ONLY)}`, {
+          file,
+          ...where,
+        });
       }
     }
     credentials[name] = values;
@@ -117,9 +117,7 @@ export function registryLogin(registry: string, credentials: Credentials): Regis
   if (entry === undefined) return undefined;
   const missing = ['username', 'password'].filter((field) => !entry[field]);
   if (missing.length > 0) {
-    throw new ConfigError(
-      `credential '${key}' for registry ${registry} has no ${missing.join(' or ')} in ${CREDENTIAL_FILE}`,
-    );
+    throw new ConfigError(`credential '${key}' for registry ${registry} has no ${missing.join(' or ')} in ${CREDENTIAL_FILE}`);
   }
   return { username: entry.username!, password: entry.password! };
 }
@@ -139,9 +137,7 @@ export function credentialBuildArgs(credName: string, credentials: Credentials, 
   if (entry === undefined) {
     const keys = Object.keys(credentials);
     const known = keys.length === 0 ? 'none: no credential.json and no MAD_DOCKERHUB_USER/PASSWORD' : keys.join(', ');
-    throw new ConfigError(
-      `credential '${credName}' for model ${modelName} not found in ${CREDENTIAL_FILE} (keys: ${known})${didYouMean(credName, keys)}`,
-    );
+    throw new ConfigError(`credential '${credName}' for model ${modelName} not found in ${CREDENTIAL_FILE} (keys: ${known})${didYouMean(credName, keys)}`);
   }
   const args: Record<string, string> = {};
   for (const [key, value] of Object.entries(entry)) args[`${credName}_${key.toUpperCase()}`] = value;

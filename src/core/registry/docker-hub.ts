@@ -15,13 +15,7 @@ export const DOCKER_HUB_SERVER_ADDRESS = 'https://index.docker.io/v1/';
 export const DOCKER_HUB_CREDENTIAL_KEY = 'dockerhub';
 
 /** Every name of Docker Hub, lower-case, in the order a docker config.json's `auths` are searched. */
-export const DOCKER_HUB_ALIASES: readonly string[] = [
-  DOCKER_HUB_SERVER_ADDRESS,
-  'index.docker.io',
-  DOCKER_HUB,
-  DOCKER_HUB_API_HOST,
-  DOCKER_HUB_CREDENTIAL_KEY,
-];
+export const DOCKER_HUB_ALIASES: readonly string[] = [DOCKER_HUB_SERVER_ADDRESS, 'index.docker.io', DOCKER_HUB, DOCKER_HUB_API_HOST, DOCKER_HUB_CREDENTIAL_KEY];
 
 /** Whether `registry` is one of Docker Hub's names (any case, surrounding blanks ignored). */
 export function isDockerHub(registry: string): boolean {

@@ -26,9 +26,7 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-
 
 export function parseImageReference(text: string): ImageReference {
   const fail = (why: string): never => {
-    throw new ConfigError(
-      `invalid image reference '${text}': ${why} (expected [registry/]repository[:tag][@digest], e.g. 127.0.0.1:5000/org/image:tag)`,
-    );
+    throw new ConfigError(`invalid image reference '${text}': ${why} (expected [registry/]repository[:tag][@digest], e.g. 127.0.0.1:5000/org/image:tag)`);
   };
   const input = text.trim();
   if (input === '') fail('it is empty');

@@ -38,7 +38,10 @@ export async function prepareData(
   config: DataConfig,
   options: { hubDir: string; executor: 'docker' | 'host'; logger: Logger; counter: { next: number } },
 ): Promise<PreparedData | undefined> {
-  const names = dataField.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = dataField
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (names.length === 0) return undefined;
   const homes: string[] = [];
   const result: PreparedData = { dataname: names.join(','), provider: '', env: {}, mounts: [], preScripts: [] };

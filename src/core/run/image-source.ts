@@ -10,7 +10,12 @@ import type { ModelRunSpec } from './executor.ts';
  * falling back to the local build when the pull fails; a `local_image` entry runs `docker_image`,
  * pulled only when missing; otherwise the local image named by the manifest key.
  */
-export async function imageToRun(key: string, built: BuiltImage, credentials: Credentials, env: NodeJS.ProcessEnv): Promise<Pick<ModelRunSpec, 'image' | 'pull' | 'fallbackImage'>> {
+export async function imageToRun(
+  key: string,
+  built: BuiltImage,
+  credentials: Credentials,
+  env: NodeJS.ProcessEnv,
+): Promise<Pick<ModelRunSpec, 'image' | 'pull' | 'fallbackImage'>> {
   const auth = async (ref: string): Promise<NonNullable<ModelRunSpec['pull']>['auth']> => {
     const registry = parseImageReference(ref).registry;
     let login;

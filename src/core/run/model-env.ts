@@ -14,16 +14,36 @@ import { secretEnv } from '../registry/credentials.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
-  'MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'NODE_RANK', 'NNODES', 'NPROC_PER_NODE', 'MAD_MULTI_NODE_RUNNER',
-  'MAD_COLLECT_METRICS', 'NCCL_SOCKET_IFNAME', 'GLOO_SOCKET_IFNAME', 'NCCL_DEBUG', 'NCCL_IB_DISABLE', 'NCCL_NET_GDR_LEVEL',
-  'PRIMUS_CONFIG_PATH', 'PRIMUS_CLI_EXTRA', 'TORCH_ELASTIC_RDZV_TIMEOUT', 'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES',
-  'CUDA_VISIBLE_DEVICES', 'MIOPEN_USER_DB_PATH',
+  'MASTER_ADDR',
+  'MASTER_PORT',
+  'WORLD_SIZE',
+  'RANK',
+  'NODE_RANK',
+  'NNODES',
+  'NPROC_PER_NODE',
+  'MAD_MULTI_NODE_RUNNER',
+  'MAD_COLLECT_METRICS',
+  'NCCL_SOCKET_IFNAME',
+  'GLOO_SOCKET_IFNAME',
+  'NCCL_DEBUG',
+  'NCCL_IB_DISABLE',
+  'NCCL_NET_GDR_LEVEL',
+  'PRIMUS_CONFIG_PATH',
+  'PRIMUS_CLI_EXTRA',
+  'TORCH_ELASTIC_RDZV_TIMEOUT',
+  'HIP_VISIBLE_DEVICES',
+  'ROCR_VISIBLE_DEVICES',
+  'CUDA_VISIBLE_DEVICES',
+  'MIOPEN_USER_DB_PATH',
 ];
 
 /** Every name must be a shell/env identifier; the error names where the bad one came from. */
 export function checkEnvNames(env: Record<string, string>, where: string): void {
   const bad = Object.keys(env).filter((name) => !ENV_NAME.test(name));
-  if (bad.length) throw new ConfigError(`${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`);
+  if (bad.length)
+    throw new ConfigError(
+      `${where}: invalid environment variable name(s) ${bad.map((b) => JSON.stringify(b)).join(', ')}: names must match [A-Za-z_][A-Za-z0-9_]*`,
+    );
 }
 
 /** An unvalidated {NAME: value} (a tools.json definition's env_vars) as strings; null and undefined values dropped. */

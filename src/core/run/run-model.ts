@@ -83,7 +83,10 @@ export async function runModel(
 
   // skip_gpu_arch: madengine writes a SKIPPED row.
   const arch = skipArchName(system.gpuArchitecture);
-  const skipList = String(model.skip_gpu_arch ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const skipList = String(model.skip_gpu_arch ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (!options.disableSkipGpuArch && arch && skipList.includes(arch)) {
     logger.info(`Skipping model ${model.name} as it is not supported on ${arch} architecture.`);
     return result('SKIPPED', `Model not supported on ${arch} architecture`);
@@ -98,21 +101,28 @@ export async function runModel(
   row.gpus_per_node = String(gpu.count);
   row.n_gpus = String(gpu.count * Number(row.nnodes || '1'));
   if (gpu.requested !== 0 && system.gpuCount === 0) {
-    return result('FAILURE', `model needs ${gpu.requested === -1 ? 'all GPUs (n_gpus -1)' : `${gpu.requested} GPU(s)`} but no GPU was detected on ${row.machine_name}`);
+    return result(
+      'FAILURE',
+      `model needs ${gpu.requested === -1 ? 'all GPUs (n_gpus -1)' : `${gpu.requested} GPU(s)`} but no GPU was detected on ${row.machine_name}`,
+    );
   }
   const dockerGpus = context.docker_gpus ? parseIndexRanges(context.docker_gpus, 'docker_gpus') : undefined;
   const devices = gpu.requested === 0 ? [] : selectGpus(dockerGpus, gpu.requested, system);
 
-  const data = options.dataConfig && typeof model.data === 'string' && model.data
-    ? await prepareData(model.data, options.dataConfig, { hubDir: options.hubDir, executor: options.executor.kind, logger, counter: shared.dataCounter })
-    : undefined;
+  const data =
+    options.dataConfig && typeof model.data === 'string' && model.data
+      ? await prepareData(model.data, options.dataConfig, { hubDir: options.hubDir, executor: options.executor.kind, logger, counter: shared.dataCounter })
+      : undefined;
   if (data) Object.assign(row, { dataname: data.dataname, data_provider_type: data.provider });
 
   const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared);
   const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
 
-  if (spec.dockerRunOptions && options.executor.kind === 'host') logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
-  logger.info(`running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`);
+  if (spec.dockerRunOptions && options.executor.kind === 'host')
+    logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
+  logger.info(
+    `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
+  );
   const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
   row.test_duration = outcome.durationSeconds.toFixed(2);
   if (outcome.imageId) row.image_digest = outcome.imageId;
@@ -155,7 +165,9 @@ async function modelRunSpec(
     },
     mounts: [...contextMounts(context), ...(data?.mounts ?? [])],
     gpus: { vendor: system.gpuVendor, devices, renderMinors: devices.map((d) => system.renderDevices[d] ?? -1) },
-    ...(typeof model.additional_docker_run_options === 'string' && model.additional_docker_run_options.trim() ? { dockerRunOptions: model.additional_docker_run_options } : {}),
+    ...(typeof model.additional_docker_run_options === 'string' && model.additional_docker_run_options.trim()
+      ? { dockerRunOptions: model.additional_docker_run_options }
+      : {}),
     ...(context.docker_cpus ? { cpuset: context.docker_cpus.replaceAll(' ', '') } : {}),
     preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
     postScripts: scripts.post,
@@ -165,7 +177,10 @@ async function modelRunSpec(
     keepModelDir: options.keepModelDir,
     skipModelRun: options.skipModelRun,
     outputDir: path.dirname(path.resolve(options.output)),
-    logFile: path.join(path.dirname(path.resolve(options.output)), options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
+    logFile: path.join(
+      path.dirname(path.resolve(options.output)),
+      options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image),
+    ),
     ...(options.onModelOutput ? { onOutput: (chunk: Buffer) => options.onModelOutput!(redact(chunk.toString(), shared.secrets)) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };

@@ -51,9 +51,23 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
 
   for (const failed of options.failedBuilds ?? []) {
     const row = baseRow(common, { name: failed.model }, undefined, system, options.context);
-    Object.assign(row, { docker_file: failed.dockerfile ?? '', status: 'FAILURE', reason: `build failed: ${failed.error}`, started_at: new Date().toISOString() });
+    Object.assign(row, {
+      docker_file: failed.dockerfile ?? '',
+      status: 'FAILURE',
+      reason: `build failed: ${failed.error}`,
+      started_at: new Date().toISOString(),
+    });
     await appendPerfRows(options.output, [row]);
-    results.push({ model: failed.model, image: '', status: 'FAILURE', reason: `build failed: ${failed.error}`, performance: '', metric: '', durationSeconds: 0, rows: [row] });
+    results.push({
+      model: failed.model,
+      image: '',
+      status: 'FAILURE',
+      reason: `build failed: ${failed.error}`,
+      performance: '',
+      metric: '',
+      durationSeconds: 0,
+      rows: [row],
+    });
   }
 
   let cancelled = false;

@@ -127,11 +127,7 @@ export function parseCsvTable(text: string): CsvTable {
   const lines: number[] = [];
   for (const record of records.slice(1)) {
     if (record.fields.length > columns.length) {
-      throw new CsvSyntaxError(
-        `row has ${record.fields.length} fields but the header has ${columns.length} columns`,
-        record.line,
-        1,
-      );
+      throw new CsvSyntaxError(`row has ${record.fields.length} fields but the header has ${columns.length} columns`, record.line, 1);
     }
     const row: Record<string, string> = {};
     columns.forEach((name, index) => {

@@ -63,7 +63,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxFault | undefined {
     if (char === '{') return object();
     if (char === '[') return array();
     if (char === '"') return string();
-    if (char === "'") return fail("strings must use double quotes, not single quotes (this is JSON, not Python)");
+    if (char === "'") return fail('strings must use double quotes, not single quotes (this is JSON, not Python)');
     if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return number();
     for (const literal of ['true', 'false', 'null']) {
       if (text.startsWith(literal, pos)) {

@@ -147,7 +147,9 @@ export function withToolsContext(context: BuildContext, toolsDir: string): Build
   if (!USES_TOOLS.test(context.dockerfileText)) return context;
   const relative = path.relative(context.contextDir, toolsDir).split(path.sep).join('/');
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new BuildError(`the Dockerfile uses the build context 'tools' (${toolsDir}), which lies outside the build context ${context.contextDir}; the Engine API builder can only read files inside it`);
+    throw new BuildError(
+      `the Dockerfile uses the build context 'tools' (${toolsDir}), which lies outside the build context ${context.contextDir}; the Engine API builder can only read files inside it`,
+    );
   }
   const lines = context.dockerfileText.split('\n').map((line, index) => {
     if (!USES_TOOLS.test(line)) return line;

@@ -129,7 +129,11 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       }
     }
     const tried = [spec.image, spec.fallbackImage].filter(Boolean).join(' or ');
-    return { error: pullError ? `image ${spec.image} could not be pulled (${pullError}) and ${tried} is not available locally` : `image ${tried} not found locally: build it or pull it` };
+    return {
+      error: pullError
+        ? `image ${spec.image} could not be pulled (${pullError}) and ${tried} is not available locally`
+        : `image ${tried} not found locally: build it or pull it`,
+    };
   }
 
   async function run(spec: ModelRunSpec, collect: readonly string[]): Promise<ModelRunOutcome> {

@@ -110,9 +110,7 @@ export async function pushImage(docker: Docker, ref: string, auth?: RegistryAuth
   const { repo, tag } = splitTag(ref);
   const stream = await docker.getImage(repo).push({ tag, ...(auth ? { authconfig: auth } : {}) });
   const events = await followProgress(docker, stream, onLine);
-  const digest =
-    events.map((e) => e.aux?.Digest).find(Boolean) ??
-    events.map((e) => /digest: (sha256:[0-9a-f]{64})/.exec(e.status ?? '')?.[1]).find(Boolean);
+  const digest = events.map((e) => e.aux?.Digest).find(Boolean) ?? events.map((e) => /digest: (sha256:[0-9a-f]{64})/.exec(e.status ?? '')?.[1]).find(Boolean);
   if (!digest) throw new Error(`push of ${ref} finished without a digest`);
   return { digest };
 }

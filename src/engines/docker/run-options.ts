@@ -41,7 +41,28 @@ export function splitWords(text: string): string[] {
   return words;
 }
 
-const FLAGS_WITH_VALUE = new Set(['--shm-size', '--ulimit', '-e', '--env', '-v', '--volume', '--device', '--cap-add', '--cap-drop', '--security-opt', '--ipc', '--network', '--net', '-u', '--user', '--group-add', '-m', '--memory', '--cpus', '--pids-limit']);
+const FLAGS_WITH_VALUE = new Set([
+  '--shm-size',
+  '--ulimit',
+  '-e',
+  '--env',
+  '-v',
+  '--volume',
+  '--device',
+  '--cap-add',
+  '--cap-drop',
+  '--security-opt',
+  '--ipc',
+  '--network',
+  '--net',
+  '-u',
+  '--user',
+  '--group-add',
+  '-m',
+  '--memory',
+  '--cpus',
+  '--pids-limit',
+]);
 const SUPPORTED = [...FLAGS_WITH_VALUE, '--privileged'].sort().join(', ');
 
 /** Apply `options` to a container create request (mutates it). */
@@ -58,33 +79,68 @@ export function applyDockerRunOptions(options: string, create: Docker.ContainerC
     }
     const v = value ?? '';
     switch (flag) {
-      case '--shm-size': host.ShmSize = parseSize(v, flag); break;
-      case '-m': case '--memory': host.Memory = parseSize(v, flag); break;
-      case '--cpus': host.NanoCpus = Math.round(Number(v) * 1e9); break;
-      case '--pids-limit': host.PidsLimit = Number(v); break;
+      case '--shm-size':
+        host.ShmSize = parseSize(v, flag);
+        break;
+      case '-m':
+      case '--memory':
+        host.Memory = parseSize(v, flag);
+        break;
+      case '--cpus':
+        host.NanoCpus = Math.round(Number(v) * 1e9);
+        break;
+      case '--pids-limit':
+        host.PidsLimit = Number(v);
+        break;
       case '--ulimit': {
         const match = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
         if (!match) throw new ConfigError(`model ${modelName}: --ulimit ${v}: expected name=soft[:hard]`);
         (host.Ulimits ??= []).push({ Name: match[1]!, Soft: Number(match[2]), Hard: Number(match[3] ?? match[2]) });
         break;
       }
-      case '-e': case '--env': (create.Env ??= []).push(v); break;
-      case '-v': case '--volume': (host.Binds ??= []).push(v); break;
+      case '-e':
+      case '--env':
+        (create.Env ??= []).push(v);
+        break;
+      case '-v':
+      case '--volume':
+        (host.Binds ??= []).push(v);
+        break;
       case '--device': {
         const [onHost, inContainer, permissions] = v.split(':');
         (host.Devices ??= []).push({ PathOnHost: onHost!, PathInContainer: inContainer || onHost!, CgroupPermissions: permissions || 'rwm' });
         break;
       }
-      case '--cap-add': (host.CapAdd ??= []).push(v); break;
-      case '--cap-drop': (host.CapDrop ??= []).push(v); break;
-      case '--security-opt': (host.SecurityOpt ??= []).push(v); break;
-      case '--ipc': host.IpcMode = v; break;
-      case '--network': case '--net': host.NetworkMode = v; break;
-      case '-u': case '--user': create.User = v; break;
-      case '--group-add': (host.GroupAdd ??= []).push(v); break;
-      case '--privileged': host.Privileged = true; break;
+      case '--cap-add':
+        (host.CapAdd ??= []).push(v);
+        break;
+      case '--cap-drop':
+        (host.CapDrop ??= []).push(v);
+        break;
+      case '--security-opt':
+        (host.SecurityOpt ??= []).push(v);
+        break;
+      case '--ipc':
+        host.IpcMode = v;
+        break;
+      case '--network':
+      case '--net':
+        host.NetworkMode = v;
+        break;
+      case '-u':
+      case '--user':
+        create.User = v;
+        break;
+      case '--group-add':
+        (host.GroupAdd ??= []).push(v);
+        break;
+      case '--privileged':
+        host.Privileged = true;
+        break;
       default:
-        throw new ConfigError(`model ${modelName}: additional_docker_run_options: '${flag}' is not supported by the Engine API runner (supported: ${SUPPORTED})`);
+        throw new ConfigError(
+          `model ${modelName}: additional_docker_run_options: '${flag}' is not supported by the Engine API runner (supported: ${SUPPORTED})`,
+        );
     }
   }
 }

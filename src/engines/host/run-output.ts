@@ -52,7 +52,10 @@ export async function openRunLog(file: string, onOutput?: (chunk: Buffer) => voi
 
 /** `*` and `?` wildcards of a file name pattern as a RegExp (no path separators involved). */
 function patternRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${body}$`);
 }
 
