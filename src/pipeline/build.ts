@@ -66,7 +66,10 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
     credentials,
     engine: dockerImageEngine(docker),
     ...(batch
-      ? { applyBatch: (manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry }) }
+      ? {
+          applyBatch: (manifest) =>
+            applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry, credentials }),
+        }
       : {}),
     ...(batch ? { registryImageFor: batch.registryImageFor } : {}),
   });

@@ -10,7 +10,8 @@ import { readJsonFile } from '../util/json-file.ts';
 import { dottedPath, formatIssue } from '../util/zod.ts';
 import type { Catalogue } from '../hub/discover.ts';
 import { selectModels } from '../hub/tags.ts';
-import { imageName } from '../images/naming.ts';
+import { imageName, registryImageName } from '../images/naming.ts';
+import type { Credentials } from '../registry/credentials.ts';
 import { findDockerfiles, selectionContext } from '../images/select.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
@@ -69,7 +70,7 @@ export async function readBatchManifest(file: string): Promise<BatchManifest> {
 export async function applyBatchEntries(
   manifest: BuildManifest,
   batch: BatchManifest,
-  options: { catalogue: Catalogue; hubDir: string; context: AdditionalContext; registry?: string },
+  options: { catalogue: Catalogue; hubDir: string; context: AdditionalContext; registry?: string; credentials: Credentials },
 ): Promise<BuildManifest> {
   const result: BuildManifest = { ...manifest, built_images: { ...manifest.built_images }, built_models: { ...manifest.built_models } };
   const selection = await selectionContext(options.context, options.hubDir);
@@ -80,7 +81,8 @@ export async function applyBatchEntries(
     const dockerfile = candidates.find((c) => c.matches)?.path ?? '';
     const image = imageName(selected.model.name, dockerfile || `${selected.model.dockerfile}.unknown`);
     const registry = entry.registry ?? options.registry;
-    const registryImage = entry.registry_image ?? (registry ? `${registry}/${image}` : '');
+    // Named like a pushed image (difference 28): madengine wrote "dockerhub/<image>", a Docker Hub user's repository.
+    const registryImage = entry.registry_image ?? (registry ? registryImageName(registry, image, options.credentials) : '');
     result.built_images[image] = {
       model: selected.model.name,
       docker_image: image,
