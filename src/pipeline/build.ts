@@ -60,18 +60,22 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const credentials = await loadAllCredentials(hubDir, options.credentials, options.env);
   const selection = await loadSelection(hubDir, tags, logger);
   const result = await buildSelection({
-    ...options,
+    hubDir,
     selection,
     context,
     credentials,
     engine: dockerImageEngine(docker),
-    ...(batch
-      ? {
-          applyBatch: (manifest) =>
-            applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry, credentials }),
-        }
-      : {}),
-    ...(batch ? { registryImageFor: batch.registryImageFor } : {}),
+    registry: options.registry,
+    targetArchs: options.targetArchs,
+    noCache: options.noCache,
+    manifestOutput: options.manifestOutput,
+    liveOutput: options.liveOutput,
+    registryImageFor: batch?.registryImageFor,
+    applyBatch:
+      batch && ((manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry, credentials })),
+    logger,
+    signal: options.signal,
+    env: options.env,
   });
   if (options.summaryOutput) await writeFile(path.resolve(options.summaryOutput), JSON.stringify(result.manifest.summary, null, 2) + '\n');
   return result;
