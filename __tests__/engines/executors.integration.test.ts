@@ -439,16 +439,19 @@ sharedBehaviour(
 );
 
 describe('host executor specifics', () => {
-  test('assigned GPUs are exported and spec.env wins over the base environment', async () => {
+  test('assigned GPUs are exported, spec.env wins over the base environment, and only listed base variables pass', async () => {
     const hub = await makeHub();
-    await fs.writeFile(path.join(hub, 'scripts/perf/run.sh'), 'echo "hip=[${HIP_VISIBLE_DEVICES:-}] cuda=[${CUDA_VISIBLE_DEVICES:-}] base=[$BASE_VAR]"\n');
-    const executor = hostExecutor({ env: { ...process.env, BASE_VAR: 'from-base' }, logger: memoryLogger() });
-    const amd = makeSpec(hub, { gpus: { vendor: 'AMD', devices: [0, 2], renderMinors: [128, 136] }, env: { BASE_VAR: 'from-spec' } });
+    await fs.writeFile(
+      path.join(hub, 'scripts/perf/run.sh'),
+      'echo "hip=[${HIP_VISIBLE_DEVICES:-}] cuda=[${CUDA_VISIBLE_DEVICES:-}] base=[$TZ] runner=[${ACTIONS_RUNTIME_TOKEN:-}${UNLISTED_VAR:-}]"\n',
+    );
+    const executor = hostExecutor({ env: { ...process.env, TZ: 'from-base', ACTIONS_RUNTIME_TOKEN: 'tok', UNLISTED_VAR: 'x' }, logger: memoryLogger() });
+    const amd = makeSpec(hub, { gpus: { vendor: 'AMD', devices: [0, 2], renderMinors: [128, 136] }, env: { TZ: 'from-spec' } });
     assert.equal((await executor.run(amd, [])).exitCode, 0);
-    assert.match(await fs.readFile(amd.logFile, 'utf8'), /hip=\[0,2\] cuda=\[\] base=\[from-spec\]/);
+    assert.match(await fs.readFile(amd.logFile, 'utf8'), /hip=\[0,2\] cuda=\[\] base=\[from-spec\] runner=\[\]/);
     const nvidia = makeSpec(hub, { gpus: { vendor: 'NVIDIA', devices: [1], renderMinors: [] } });
     assert.equal((await executor.run(nvidia, [])).exitCode, 0);
-    assert.match(await fs.readFile(nvidia.logFile, 'utf8'), /hip=\[\] cuda=\[1\] base=\[from-base\]/);
+    assert.match(await fs.readFile(nvidia.logFile, 'utf8'), /hip=\[\] cuda=\[1\] base=\[from-base\] runner=\[\]/);
   });
 
   test('data mounts to another path are refused; same-path mounts are fine', async () => {

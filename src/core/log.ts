@@ -28,3 +28,15 @@ export function consoleLogger(options: { verbose?: boolean; stream?: NodeJS.Writ
     },
   };
 }
+
+/** `logger` with every message (and group title) passed through `redactor` first: no secret reaches a log line. */
+export function redactingLogger(logger: Logger, redactor: { redact(text: string): string }): Logger {
+  const clean = (text: string): string => redactor.redact(text);
+  return {
+    info: (message) => logger.info(clean(message)),
+    warn: (message, where) => logger.warn(clean(message), where),
+    error: (message, where) => logger.error(clean(message), where),
+    debug: (message) => logger.debug(clean(message)),
+    group: (title, fn) => logger.group(clean(title), fn),
+  };
+}

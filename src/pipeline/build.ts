@@ -8,7 +8,8 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { DiscoveryError, ExitCode } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import { redactingLogger, type Logger } from '../core/log.ts';
+import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { applyBatchEntries, readBatchManifest } from '../core/build/batch.ts';
 import { buildImages, type BuildImagesResult } from '../core/build/build-images.ts';
@@ -20,7 +21,7 @@ import { writeManifest, type BuildManifest } from '../core/manifest/manifest.ts'
 import type { Credentials } from '../core/registry/credentials.ts';
 import { connectDocker, ensureDocker } from '../engines/docker/connection.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
-import { loadAllCredentials, loadContext, loadSelection, type ContextInput, type Selection } from './load.ts';
+import { addSecrets, loadAllCredentials, loadContext, loadSelection, type ContextInput, type Selection } from './load.ts';
 
 export interface BuildOptions {
   hubDir: string;
@@ -49,8 +50,15 @@ export interface BuildResult extends BuildImagesResult {
   exitCode: ExitCode;
 }
 
+/** One redactor for the whole build: every log line and escaping error goes through it. */
 export async function buildModels(options: BuildOptions): Promise<BuildResult> {
+  const redactor = new Redactor();
+  return withRedactedErrors(redactor, () => buildRedacted({ ...options, logger: redactingLogger(options.logger, redactor) }, redactor));
+}
+
+async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise<BuildResult> {
   const { logger, hubDir } = options;
+  addSecrets(redactor, { env: options.env ?? process.env }, logger);
   const batch = options.batchManifestFile ? await readBatchManifest(options.batchManifestFile) : undefined;
   const tags = batch ? batch.buildTags : splitTags(options.tags);
   if (tags.length === 0 && !batch) throw new DiscoveryError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
@@ -58,6 +66,7 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const docker = options.docker ?? (await connectDocker());
   await ensureDocker(docker);
   const credentials = await loadAllCredentials(hubDir, options.credentials, options.env);
+  addSecrets(redactor, { credentials, contextEnv: [context.env_vars, context.docker_env_vars] }, logger);
   const selection = await loadSelection(hubDir, tags, logger);
   const result = await buildSelection({
     hubDir,

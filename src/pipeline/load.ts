@@ -11,7 +11,9 @@ import { loadAdditionalContext, type LoadedContext } from '../core/context/load.
 import { discoverModels, type Catalogue } from '../core/hub/discover.ts';
 import type { DiscoveredModel } from '../core/hub/model.ts';
 import { selectModels } from '../core/hub/tags.ts';
-import { loadCredentials, secretEnv, secretValues, type Credentials } from '../core/registry/credentials.ts';
+import { loadCredentials, type Credentials } from '../core/registry/credentials.ts';
+import type { Redactor } from '../core/secrets/redactor.ts';
+import { selectSecrets, type SecretSources } from '../core/secrets/selection.ts';
 import type { DataConfig } from '../core/run/data.ts';
 import { readJsonFile } from '../core/util/json-file.ts';
 
@@ -57,10 +59,17 @@ export async function loadDataConfig(hubDir: string, file = 'data.json'): Promis
 
 /**
  * Every secret value a run may print, for the runner's log masking before any work starts:
- * credential.json values (and MAD_DOCKERHUB_*), and MAD_SECRETS* environment values.
+ * credential.json values (and MAD_DOCKERHUB_*) and MAD_SECRETS* environment values, chosen by the
+ * same selection as redaction (no usernames, no values too short to mask). Its warnings are the
+ * pipeline's to log (addSecrets), so each is logged once.
  */
 export async function hubSecretValues(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  const values = secretValues(await loadCredentials(hubDir, env));
-  for (const value of Object.values(secretEnv(env))) if (value) values.push(value);
-  return values;
+  return selectSecrets({ credentials: await loadCredentials(hubDir, env), env }).values;
+}
+
+/** Adds the secrets of `sources` to the pipeline's redactor; each value too short to mask gets its warning. */
+export function addSecrets(redactor: Redactor, sources: SecretSources, logger: Logger): void {
+  const selection = selectSecrets(sources);
+  redactor.add(selection.values);
+  for (const warning of selection.warnings) logger.warn(warning);
 }

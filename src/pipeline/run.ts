@@ -8,7 +8,8 @@ import { mergeContexts } from '../core/context/merge.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { validateContext } from '../core/context/validate.ts';
 import { ConfigError, ExitCode } from '../core/errors.ts';
-import type { Logger } from '../core/log.ts';
+import { redactingLogger, type Logger } from '../core/log.ts';
+import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
@@ -20,7 +21,7 @@ import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { buildSelection } from './build.ts';
 import { contextForBuild } from './build-context.ts';
 import { chooseExecutor } from './executor.ts';
-import { loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
+import { addSecrets, loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
 
 export interface RunOptions {
   hubDir: string;
@@ -56,8 +57,15 @@ export interface RunResult extends RunPhaseResult {
   exitCode: ExitCode;
 }
 
+/** One redactor for the whole run: every log line, result and escaping error goes through it. */
 export async function runModels(options: RunOptions): Promise<RunResult> {
+  const redactor = new Redactor();
+  return withRedactedErrors(redactor, () => runRedacted({ ...options, logger: redactingLogger(options.logger, redactor) }, redactor));
+}
+
+async function runRedacted(options: RunOptions, redactor: Redactor): Promise<RunResult> {
   const { logger, hubDir } = options;
+  addSecrets(redactor, { env: process.env }, logger);
   const loaded = await loadContext(options.context, logger);
   const manifestFile = options.manifestFile || undefined;
   if (manifestFile && !existsSync(manifestFile)) throw new ConfigError(`manifest ${manifestFile}: file not found`);
@@ -69,6 +77,7 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
     `GPUs: ${system.gpuVendor === 'NONE' ? 'none detected' : `${system.gpuCount} x ${system.gpuVendor} ${system.gpuArchitecture} (${system.gpuProductName})`}`,
   );
   const credentials = await loadAllCredentials(hubDir, options.credentials);
+  addSecrets(redactor, { credentials }, logger);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
   let executor: Executor | undefined;
   try {
@@ -108,8 +117,10 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
       }
     }
 
+    addSecrets(redactor, { contextEnv: [context.env_vars, context.docker_env_vars] }, logger);
     const result = await logger.group('Run models', () =>
       runPhase({
+        redactor,
         manifest,
         hubDir,
         context,

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import { splitTags } from '../../core/hub/tags.ts';
+import { secretValues } from '../../core/registry/credentials.ts';
 import { inputReader, type InputReader } from '../../github/inputs.ts';
 import { maskValues } from '../../github/masking.ts';
 import { workspace } from '../../github/run-action.ts';
@@ -40,8 +41,8 @@ export function readInputs(): Inputs {
   const registry = input.optional('registry');
   const username = input.optional('username');
   const password = input.optional('password');
-  // Masked at once, so no later message (even an input error) can show it.
-  if (password) maskValues([password]);
+  // Masked at once, so no later message (even an input error) can show it; the secret selection skips values too short to mask.
+  if (password) maskValues(secretValues({ input: { password } }));
   if ((username === undefined) !== (password === undefined)) throw new ConfigError("inputs 'username' and 'password' go together: give both or neither");
   if (username && !registry) throw new ConfigError("inputs 'username'/'password' need 'registry'");
   return {

@@ -1,7 +1,7 @@
 /** The context-derived parts of build_manifest.json (compat §2.8). */
 import type { AdditionalContext } from '../context/schema.ts';
 import { isPlainObject } from '../util/object.ts';
-import { isSecretName } from '../registry/credentials.ts';
+import { isSecretName } from '../secrets/selection.ts';
 
 /**
  * The manifest's `context`: the whole validated additional context (so a run is reproducible from
@@ -26,8 +26,9 @@ export type DeploymentContext = Pick<AdditionalContext, 'deploy' | (typeof DEPLO
 export function deploymentConfig(context: DeploymentContext): Record<string, unknown> {
   const target = context.deploy ?? ('k8s' in context || 'kubernetes' in context ? 'k8s' : 'slurm' in context ? 'slurm' : 'local');
   const config: Record<string, unknown> = { target };
-  for (const section of DEPLOYMENT_SECTIONS) if (context[section] !== undefined) config[section] = context[section];
-  const envVars = { ...context.env_vars };
+  for (const section of DEPLOYMENT_SECTIONS) if (context[section] !== undefined) config[section] = manifestContext(context[section]);
+  // MAD_SECRETS* values stay out of the file, as in `context` (difference 20).
+  const envVars = Object.fromEntries(Object.entries(context.env_vars ?? {}).filter(([name]) => !isSecretName(name)));
   delete envVars.MIOPEN_USER_DB_PATH; // host-specific; madengine drops it too
   config.env_vars = envVars;
   config.debug = context.debug === true;

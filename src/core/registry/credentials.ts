@@ -1,7 +1,7 @@
 /**
  * Registry and build credentials: `<hub>/credential.json` plus the MAD_DOCKERHUB_* environment override
- * (compat §2.5), the `<cred>_<KEY>` build arguments a model's `cred` asks for (compat §2.4), and the helpers
- * that keep every credential value out of logs.
+ * (compat §2.5) and the `<cred>_<KEY>` build arguments a model's `cred` asks for (compat §2.4). Which
+ * values are secrets, and their redaction, is src/core/secrets.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +11,11 @@ import { didYouMean } from '../util/suggest.ts';
 import { lineColumnAt, parseJsonText } from '../util/json-file.ts';
 import { isPlainObject } from '../util/object.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from './docker-hub.ts';
+import { copyValueMarks, markNonStringValue, selectSecrets } from '../secrets/selection.ts';
+
+// Secret handling lives in ../secrets; these names stay importable from here.
+export { isSecretName, secretEnv } from '../secrets/selection.ts';
+export { redact } from '../secrets/redactor.ts';
 
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
@@ -72,8 +77,10 @@ export function parseCredentials(text: string, file: string = CREDENTIAL_FILE): 
     const values: CredentialEntry = {};
     for (const [key, value] of Object.entries(entry)) {
       if (typeof value === 'string') values[key] = value;
-      else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
-      else {
+      else if (typeof value === 'number' || typeof value === 'boolean') {
+        values[key] = String(value);
+        markNonStringValue(values, key);
+      } else {
         throw new ConfigError(`${file}${at}: '${name}.${key}' must be a string (or number/boolean), got ${describeValue(value, KIND_ONLY)}`, {
           file,
           ...where,
@@ -97,6 +104,7 @@ function applyDockerhubEnv(credentials: Credentials, env: NodeJS.ProcessEnv): Cr
   }
   // The environment wins for what it sets; other keys of the file's entry (e.g. repository) stay.
   const dockerhub: CredentialEntry = { ...credentials[DOCKER_HUB_CREDENTIAL_KEY], username: user, password };
+  copyValueMarks(credentials[DOCKER_HUB_CREDENTIAL_KEY], dockerhub);
   if (repository) dockerhub.repository = repository;
   return { ...credentials, [DOCKER_HUB_CREDENTIAL_KEY]: dockerhub };
 }
@@ -144,31 +152,9 @@ export function credentialBuildArgs(credName: string, credentials: Credentials, 
   return args;
 }
 
-/** madengine's rule for secrets in the environment: every variable whose name contains MAD_SECRETS. */
-export function isSecretName(name: string): boolean {
-  return name.includes('MAD_SECRETS');
-}
-
-/** The MAD_SECRETS* variables that are set in `env`: madengine passes them as build args and into every container. */
-export function secretEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([name, value]) => isSecretName(name) && value !== undefined)) as Record<string, string>;
-}
-
-/** Every non-empty credential value, longest first, so callers can mask them (core.setSecret, log redaction). */
+/** Every credential value that is a secret (selection.ts decides which), longest first, for masking and redaction. */
 export function secretValues(credentials: Credentials): string[] {
-  const values = new Set<string>();
-  for (const entry of Object.values(credentials)) {
-    for (const value of Object.values(entry)) if (value !== '') values.add(value);
-  }
-  return [...values].sort((a, b) => b.length - a.length);
-}
-
-/** `text` with every occurrence of every secret replaced by `***` (longest first, so overlapping secrets vanish whole). */
-export function redact(text: string, secrets: Iterable<string>, mask = '***'): string {
-  const ordered = [...new Set(secrets)].filter((secret) => secret !== '').sort((a, b) => b.length - a.length);
-  let result = text;
-  for (const secret of ordered) result = result.split(secret).join(mask);
-  return result;
+  return selectSecrets({ credentials }).values;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -6,6 +6,7 @@
  * (under encapsulate_script), post-scripts; all output goes to one log file.
  */
 import type { RegistryAuth } from '../registry/credentials.ts';
+import type { Redactor } from '../secrets/redactor.ts';
 
 export interface ScriptStep {
   /** Hub-relative path of a script (or directory) to copy into the model dir and run with bash. */
@@ -75,8 +76,10 @@ export interface ModelRunSpec {
   outputDir: string;
   /** Run log path (absolute); created/truncated by the executor. */
   logFile: string;
-  /** Streams output as it arrives (--live-output). */
+  /** Streams output as it arrives (--live-output); gets it redacted like the log file. */
   onOutput?: (chunk: Buffer) => void;
+  /** The run's secrets: the executor writes the log and onOutput through it. */
+  redactor?: Redactor;
   signal?: AbortSignal;
 }
 

@@ -7,7 +7,9 @@ import { resolveGpuCount, selectGpus } from '../gpu/gpu-count.ts';
 import { parseIndexRanges } from '../context/ranges.ts';
 import { skipArchName } from '../gpu/env.ts';
 import { hostRunLogName, runLogName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, type Credentials } from '../registry/credentials.ts';
+import { StringDecoder } from 'node:string_decoder';
+import { credentialBuildArgs, type Credentials } from '../registry/credentials.ts';
+import type { Redactor } from '../secrets/redactor.ts';
 import type { BuiltImage } from '../manifest/manifest.ts';
 import type { PerfRow } from '../perf/perf-csv.ts';
 import { scanLogFile } from '../perf/log-scan.ts';
@@ -35,7 +37,7 @@ export interface RunModelOptions {
   keepAlive: boolean;
   keepModelDir: boolean;
   skipModelRun: boolean;
-  /** Receives model output as it arrives (secrets already masked): --live-output. */
+  /** Receives model output as it arrives (secrets already redacted): --live-output. */
   onModelOutput?: (text: string) => void;
   disableSkipGpuArch: boolean;
   dataConfig?: DataConfig;
@@ -57,7 +59,8 @@ export interface ModelResult {
 
 /** What every model of one run shares. */
 export interface RunShared {
-  secrets: string[];
+  /** The run's secrets (credentials, MAD_SECRETS*): the log file, live output and results go through it. */
+  redactor: Redactor;
   dataCounter: { next: number };
   toolDefinitions: Record<string, ToolDefinition> | undefined;
   env: NodeJS.ProcessEnv;
@@ -181,8 +184,18 @@ async function modelRunSpec(
       path.dirname(path.resolve(options.output)),
       options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image),
     ),
-    ...(options.onModelOutput ? { onOutput: (chunk: Buffer) => options.onModelOutput!(redact(chunk.toString(), shared.secrets)) } : {}),
+    redactor: shared.redactor,
+    ...(options.onModelOutput ? { onOutput: liveText(options.onModelOutput) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/** Redacted output chunks as text: a character split across two chunks is decoded whole. */
+function liveText(onText: (text: string) => void): (chunk: Buffer) => void {
+  const decoder = new StringDecoder('utf8');
+  return (chunk) => {
+    const text = decoder.write(chunk);
+    if (text) onText(text);
   };
 }
 

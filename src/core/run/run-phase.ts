@@ -8,7 +8,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { ExitCode, errorMessage } from '../errors.ts';
-import { redact, secretValues } from '../registry/credentials.ts';
+import { redactingLogger } from '../log.ts';
+import { Redactor, type TextRedactor } from '../secrets/redactor.ts';
+import { selectSecrets } from '../secrets/selection.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import { appendPerfRows } from '../perf/perf-csv.ts';
@@ -23,6 +25,8 @@ export interface RunPhaseOptions extends RunModelOptions {
   runId?: string;
   /** Rows for models whose build failed, so they are visible in perf.csv too. */
   failedBuilds?: { model: string; error: string; dockerfile?: string }[];
+  /** The caller's redactor (it has logged the selection's warnings); default: one from the credentials and `env`. */
+  redactor?: Redactor;
 }
 
 export interface RunPhaseResult {
@@ -33,10 +37,12 @@ export interface RunPhaseResult {
 }
 
 export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult> {
-  const { manifest, logger, system } = options;
+  const { manifest, system } = options;
   const env = options.env ?? process.env;
   const runId = options.runId ?? newRunId(env);
-  const secrets = secretValues(options.credentials);
+  const redactor = options.redactor ?? runRedactor(options, env);
+  const logger = redactingLogger(options.logger, redactor);
+  const modelOptions = { ...options, logger };
   const results: ModelResult[] = [];
   const dataCounter = { next: 0 };
   const toolDefinitions = await loadToolDefinitions(options.hubDir, options.context);
@@ -57,17 +63,21 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
       reason: `build failed: ${failed.error}`,
       started_at: new Date().toISOString(),
     });
-    await appendPerfRows(options.output, [row]);
-    results.push({
-      model: failed.model,
-      image: '',
-      status: 'FAILURE',
-      reason: `build failed: ${failed.error}`,
-      performance: '',
-      metric: '',
-      durationSeconds: 0,
-      rows: [row],
-    });
+    const result = redactResult(
+      {
+        model: failed.model,
+        image: '',
+        status: 'FAILURE',
+        reason: `build failed: ${failed.error}`,
+        performance: '',
+        metric: '',
+        durationSeconds: 0,
+        rows: [row],
+      },
+      redactor,
+    );
+    await appendPerfRows(options.output, result.rows);
+    results.push(result);
   }
 
   let cancelled = false;
@@ -82,13 +92,15 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
     row.started_at = started.toISOString();
     let result: ModelResult;
     try {
-      result = await runModel(image, built, model, row, options, { secrets, dataCounter, toolDefinitions, env });
+      result = await runModel(image, built, model, row, modelOptions, { redactor, dataCounter, toolDefinitions, env });
     } catch (error) {
-      const reason = redact(errorMessage(error), secrets);
+      const reason = errorMessage(error);
       row.status = 'FAILURE';
       row.reason = reason;
       result = { model: model.name, image, status: 'FAILURE', reason, performance: '', metric: '', durationSeconds: 0, rows: [row] };
     }
+    // Every result field and perf.csv cell may hold model output: redacted before anything keeps or shows it.
+    result = redactResult(result, redactor);
     if (result.rows.length) await appendPerfRows(options.output, result.rows);
     results.push(result);
     const shown = result.status === 'SUCCESS' ? `${result.performance} ${result.metric}` : result.reason;
@@ -101,6 +113,27 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
 
   const failed = results.some((r) => r.status === 'FAILURE');
   return { runId, results, cancelled, exitCode: cancelled || failed ? ExitCode.RUN_FAILURE : ExitCode.SUCCESS };
+}
+
+/** The run's secrets: credentials, MAD_SECRETS* of the environment and of the context; one warning per value too short to mask. */
+function runRedactor(options: Pick<RunPhaseOptions, 'credentials' | 'context' | 'logger'>, env: NodeJS.ProcessEnv): Redactor {
+  const selection = selectSecrets({ credentials: options.credentials, env, contextEnv: [options.context.env_vars, options.context.docker_env_vars] });
+  for (const warning of selection.warnings) options.logger.warn(warning);
+  return new Redactor(selection.values);
+}
+
+/** `result` with every text field and every perf.csv cell redacted. */
+export function redactResult(result: ModelResult, redactor: TextRedactor): ModelResult {
+  const clean = (text: string): string => redactor.redact(text);
+  return {
+    ...result,
+    model: clean(result.model),
+    image: clean(result.image),
+    reason: clean(result.reason),
+    performance: clean(result.performance),
+    metric: clean(result.metric),
+    rows: result.rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value === undefined ? value : clean(value)]))),
+  };
 }
 
 /** Unique per run; on GitHub it starts with the workflow run id and attempt, so rows can be traced back. */

@@ -143,7 +143,7 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
     const name = createOptions.name!;
     const modelDir = path.join(spec.hubDir, MODEL_DIR_NAME);
     const outcome: ModelRunOutcome = { exitCode: null, timedOut: false, cancelled: false, durationSeconds: 0, modelDir, collected: [], container: name };
-    const log = await openRunLog(spec.logFile, spec.onOutput);
+    const log = await openRunLog(spec.logFile, spec.onOutput, spec.redactor);
     const fail = (message: string): void => {
       outcome.error = message;
       log.note(`error: ${message}`);

@@ -8,6 +8,7 @@ import { consoleLogger, type Logger } from '../../core/log.ts';
 import { runProcess, type ProcessOptions, type ProcessResult } from '../../core/exec/process.ts';
 import type { Executor, GpuAssignment, ModelRunOutcome, ModelRunSpec } from '../../core/run/executor.ts';
 import { MODEL_DIR_NAME, renderRunScript } from '../../core/run/script.ts';
+import { hostBaseEnvironment } from './host-env.ts';
 import { collectResults, openRunLog, removeModelDir, type RunLog } from './run-output.ts';
 
 export interface HostExecutorOptions {
@@ -44,7 +45,7 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
     const script = renderRunScript(spec, { workspace: spec.hubDir });
     const modelDir = path.join(spec.hubDir, MODEL_DIR_NAME);
     const outcome: ModelRunOutcome = { exitCode: null, timedOut: false, cancelled: false, durationSeconds: 0, modelDir, collected: [] };
-    const log = await openRunLog(spec.logFile, spec.onOutput);
+    const log = await openRunLog(spec.logFile, spec.onOutput, spec.redactor);
     const mountProblem = unsupportedMounts(spec);
     if (mountProblem !== undefined || spec.signal?.aborted) {
       if (mountProblem !== undefined) outcome.error = mountProblem;
@@ -60,7 +61,7 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
     const args = cpuset !== '' ? ['-c', cpuset, 'bash', '-c', script] : ['-c', script];
     const processOptions: ProcessOptions = {
       cwd: spec.hubDir,
-      env: { ...baseEnv, ...gpuVisibilityEnv(spec.gpus), ...spec.env },
+      env: { ...hostBaseEnvironment(baseEnv), ...gpuVisibilityEnv(spec.gpus), ...spec.env },
       onStdout: log.write,
       onStderr: log.write,
       // The output is in the log; keep little in memory.

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../core/errors.ts';
 import { parseTestDuration } from '../../core/run/script.ts';
+import type { Redactor } from '../../core/secrets/redactor.ts';
 
 /** Keep this much of the output's end in memory to find the test_duration line (it comes near the end). */
 const TAIL_BYTES = 1024 * 1024;
@@ -20,8 +21,11 @@ export interface RunLog {
   close(): Promise<void>;
 }
 
-/** Creates/truncates `file` (and its directory) and mirrors everything to `onOutput`. */
-export async function openRunLog(file: string, onOutput?: (chunk: Buffer) => void): Promise<RunLog> {
+/**
+ * Creates/truncates `file` (and its directory) and mirrors everything to `onOutput`. With a redactor,
+ * the file and `onOutput` only ever see redacted bytes, also when a secret is split across chunks.
+ */
+export async function openRunLog(file: string, onOutput?: (chunk: Buffer) => void, redactor?: Redactor): Promise<RunLog> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const stream: WriteStream = createWriteStream(file, { flags: 'w' });
   await new Promise<void>((resolve, reject) => {
@@ -32,21 +36,26 @@ export async function openRunLog(file: string, onOutput?: (chunk: Buffer) => voi
   stream.on('error', (error) => {
     writeError = error;
   });
+  const redacting = redactor?.stream();
   let tail = Buffer.alloc(0);
-  const write = (chunk: Buffer): void => {
+  const emit = (chunk: Buffer): void => {
+    if (chunk.length === 0) return;
     if (writeError === undefined) stream.write(chunk);
     tail = Buffer.concat([tail, chunk]);
     if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
     onOutput?.(chunk);
   };
+  const write = (chunk: Buffer): void => emit(redacting ? redacting.push(chunk) : chunk);
   return {
     write,
     note: (message) => write(Buffer.from(`=== madengine: ${message}\n`)),
     testDuration: () => parseTestDuration(tail.toString('utf8')),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      if (redacting) emit(redacting.end());
+      return new Promise<void>((resolve, reject) => {
         stream.end(() => (writeError ? reject(writeError) : resolve()));
-      }),
+      });
+    },
   };
 }
 
