@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
+import { BuildError } from '../../core/errors.ts';
 import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
 import { baseImages, buildImage, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
 
@@ -23,12 +24,22 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
     async hashInputs({ hubDir, contextDir, dockerfile, toolsContext, buildArgs, extra }) {
       return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile, toolsContext), buildArgs, extra);
     },
+    async dockerfileText({ hubDir, contextDir, dockerfile, toolsContext }) {
+      return (await contextFor(hubDir, contextDir, dockerfile, toolsContext)).dockerfileText;
+    },
     async findByLabel(label, value) {
       const [image] = await findImagesByLabel(docker, label, value);
       return image ? { id: image.Id, tags: image.RepoTags ?? [] } : undefined;
     },
     async build(request) {
       const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile, request.toolsContext);
+      const secretIds = Object.keys(request.secrets ?? {});
+      if (secretIds.length) {
+        throw new BuildError(
+          `${request.dockerfile} mounts the secret(s) ${secretIds.join(', ')} (RUN --mount=type=secret), which needs a BuildKit session; ` +
+            `this build engine does not serve secrets yet: pass them as ARG (kept in the image history) or build this Dockerfile elsewhere`,
+        );
+      }
       const pull = await shouldPull(docker, context.dockerfileText, request.buildArgs);
       const { imageId } = await buildImage(docker, {
         tag: request.tag,
