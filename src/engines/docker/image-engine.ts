@@ -2,8 +2,8 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
-import { BuildError } from '../../core/errors.ts';
 import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
+import { buildWithSecrets } from './buildkit/build.ts';
 import { baseImages, buildImage, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
 
 export function dockerImageEngine(docker: Docker): ImageEngine {
@@ -33,15 +33,8 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
     },
     async build(request) {
       const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile, request.toolsContext);
-      const secretIds = Object.keys(request.secrets ?? {});
-      if (secretIds.length) {
-        throw new BuildError(
-          `${request.dockerfile} mounts the secret(s) ${secretIds.join(', ')} (RUN --mount=type=secret), which needs a BuildKit session; ` +
-            `this build engine does not serve secrets yet: pass them as ARG (kept in the image history) or build this Dockerfile elsewhere`,
-        );
-      }
       const pull = await shouldPull(docker, context.dockerfileText, request.buildArgs);
-      const { imageId } = await buildImage(docker, {
+      const build = {
         tag: request.tag,
         context,
         buildArgs: request.buildArgs,
@@ -50,7 +43,12 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
         pull,
         onLine: request.onLine,
         ...(request.signal ? { signal: request.signal } : {}),
-      });
+      };
+      // Secret mounts need BuildKit; everything else keeps the classic builder madengine's hubs were written for.
+      const secrets = request.secrets ?? {};
+      const { imageId } = Object.keys(secrets).length
+        ? await buildWithSecrets(docker, { ...build, secrets, dockerfile: request.dockerfile })
+        : await buildImage(docker, build);
       return { imageId, baseImage: baseImages(context.dockerfileText, request.buildArgs)[0] ?? '' };
     },
     tag: (source, target) => tagImage(docker, source, target),
