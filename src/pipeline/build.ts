@@ -38,6 +38,8 @@ export interface BuildOptions {
   manifestOutput: string;
   summaryOutput?: string;
   liveOutput?: boolean;
+  /** Push images whose history holds secret build args (refused without it). */
+  allowSecretsInImage?: boolean;
   /** The Docker-API daemon to build on (default: the one DOCKER_HOST or the default socket names). */
   docker?: Docker;
   logger: Logger;
@@ -79,6 +81,7 @@ async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise
     noCache: options.noCache,
     manifestOutput: options.manifestOutput,
     liveOutput: options.liveOutput,
+    allowSecretsInImage: options.allowSecretsInImage,
     registryImageFor: batch?.registryImageFor,
     applyBatch:
       batch && ((manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry, credentials })),
@@ -102,6 +105,8 @@ export interface BuildSelectionOptions {
   noCache?: boolean;
   manifestOutput: string;
   liveOutput?: boolean;
+  /** Push images whose history holds secret build args (refused without it). */
+  allowSecretsInImage?: boolean;
   registryImageFor?: (modelName: string) => string | undefined;
   /** Adds a batch manifest's build_new:false entries before the manifest is written. */
   applyBatch?: (manifest: BuildManifest) => Promise<BuildManifest>;
@@ -136,6 +141,7 @@ export async function buildSelection(options: BuildSelectionOptions): Promise<Bu
       logger,
       signal: options.signal,
       env: options.env,
+      allowSecretsInImage: options.allowSecretsInImage ?? false,
     }),
   );
   const manifest = options.applyBatch ? await options.applyBatch(result.manifest) : result.manifest;

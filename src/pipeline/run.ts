@@ -34,6 +34,8 @@ export interface RunOptions {
   keepAlive?: boolean;
   keepModelDir?: boolean;
   cleanDockerCache?: boolean;
+  /** A `--tags` run's build pushes images whose history holds secret build args (refused without it). */
+  allowSecretsInImage?: boolean;
   skipModelRun?: boolean;
   /** The manifest a `--tags` run's build writes. */
   manifestOutput: string;
@@ -106,6 +108,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
           engine: dockerImageEngine(chosen.docker!),
           registry: options.registry,
           noCache: options.cleanDockerCache ?? false,
+          allowSecretsInImage: options.allowSecretsInImage ?? false,
           manifestOutput: options.manifestOutput,
           liveOutput: options.liveOutput ?? false,
           logger,

@@ -10,12 +10,13 @@ import type { BuildPlan, PlannedBuild } from '../../../src/core/images/plan.ts';
 import { modelSchema } from '../../../src/core/hub/model.ts';
 import { memoryLogger } from '../../helpers/logger.ts';
 
-function fakeEngine(options: { failDockerfile?: string; existingHash?: string } = {}) {
+function fakeEngine(options: { failDockerfile?: string; existingHash?: string; dockerfiles?: Record<string, string> } = {}) {
   const builds: EngineBuildRequest[] = [];
   const tags: [string, string][] = [];
   const logins: Parameters<ImageEngine['login']>[0][] = [];
   const pushes: string[] = [];
   const engine: ImageEngine = {
+    dockerfileText: async ({ dockerfile }) => options.dockerfiles?.[dockerfile] ?? 'FROM base:1\nRUN echo\n',
     hashInputs: async ({ dockerfile, buildArgs, extra }) => `hash-${dockerfile}-${JSON.stringify(buildArgs)}-${extra.join(',')}`,
     findByLabel: async (label, value) => (label === BUILD_HASH_LABEL && value === options.existingHash ? { id: 'sha256:old', tags: [] } : undefined),
     build: async (request) => {
@@ -92,18 +93,85 @@ test('an image with the same build hash is reused without building', async () =>
   assert.equal(result.manifest.built_images['ci-m1_a.ubuntu.amd']?.reused_from, 'local');
 });
 
-test('MAD_SECRETS* and credential values are build args, hashed by name only, masked in logs and the manifest', async () => {
+const DOCKERFILE = 'docker/a.ubuntu.amd.Dockerfile';
+const SECRETS = { env: { MAD_SECRETS_TOKEN: 'tok-123456', OTHER: 'x' }, credentials: { HUB: { username: 'bob', password: 'pw-987654' } } };
+const onePlan = (cred = 'HUB'): BuildPlan => ({ builds: [planned(DOCKERFILE, ['m1'], cred)], models: 1, warnings: [] });
+
+test('secrets reach no build whose Dockerfile does not ask for them (madengine passed every one as a build arg)', async () => {
   const { engine, builds } = fakeEngine();
-  const { result, logDir } = await run({ builds: [planned('docker/a.ubuntu.amd.Dockerfile', ['m1'], 'HUB')], models: 1, warnings: [] }, engine, {
-    env: { MAD_SECRETS_TOKEN: 'tok-123456', OTHER: 'x' },
-    credentials: { HUB: { username: 'bob', password: 'pw-987654' } },
-  });
-  assert.deepEqual(builds[0]!.buildArgs, { MAD_SECRETS_TOKEN: 'tok-123456', HUB_USERNAME: 'bob', HUB_PASSWORD: 'pw-987654' });
+  const { result, logDir, logger } = await run(onePlan(), engine, SECRETS);
+  assert.deepEqual(builds[0]!.buildArgs, {});
+  assert.equal(builds[0]!.secrets, undefined);
   const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
-  assert.ok(!entry.build_hash?.includes('tok-123456') && entry.build_hash?.includes('MAD_SECRETS_TOKEN'));
+  assert.equal(entry.secret_build_args, undefined);
+  assert.doesNotMatch(entry.build_command ?? '', /MAD_SECRETS|HUB_/);
+  assert.ok(!logger.lines.some((line) => line.startsWith('warn:')));
   const written = JSON.stringify(result.manifest) + (await readFile(path.join(logDir, 'm1.build.live.log'), 'utf8'));
   assert.ok(!written.includes('tok-123456') && !written.includes('pw-987654'));
-  assert.match(entry.build_command ?? '', /--build-arg MAD_SECRETS_TOKEN=\*\*\*/);
+});
+
+test('a secret the Dockerfile declares as ARG is passed, warned about by name (never value) and recorded in the manifest', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'ARG MAD_SECRETS_TOKEN\nFROM base:1\nARG HUB_PASSWORD BASE=1\nRUN echo\n' };
+  const { engine, builds } = fakeEngine({ dockerfiles });
+  const { result, logger } = await run(onePlan(), engine, SECRETS);
+  assert.deepEqual(builds[0]!.buildArgs, { MAD_SECRETS_TOKEN: 'tok-123456', HUB_PASSWORD: 'pw-987654' });
+  const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
+  assert.deepEqual(entry.secret_build_args, ['HUB_PASSWORD', 'MAD_SECRETS_TOKEN']);
+  assert.match(entry.build_command ?? '', /--build-arg 'HUB_PASSWORD=\*\*\*' --build-arg 'MAD_SECRETS_TOKEN=\*\*\*'/);
+  const warning = logger.lines.find((line) => line.startsWith('warn:')) ?? '';
+  assert.match(warning, /model m1: docker\/a\.ubuntu\.amd\.Dockerfile declares ARG HUB_PASSWORD, MAD_SECRETS_TOKEN/);
+  assert.match(warning, /RUN --mount=type=secret,id=HUB_PASSWORD/);
+  assert.ok(!JSON.stringify([result.manifest, logger.lines]).includes('tok-123456'));
+  assert.ok(!JSON.stringify([result.manifest, logger.lines]).includes('pw-987654'));
+});
+
+test('an image whose history holds a secret build arg is not pushed without the opt-in; it stays local and the push fails', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nARG MAD_SECRETS_TOKEN\nRUN echo\n' };
+  const refused = fakeEngine({ dockerfiles });
+  const { result } = await run(onePlan(''), refused.engine, { ...SECRETS, registry: 'localhost:5000' });
+  assert.deepEqual(refused.pushes, []);
+  assert.equal(result.failedPushes.length, 1);
+  assert.match(result.failedPushes[0]!.error, /refused to push localhost:5000\/ci-m1_a\.ubuntu\.amd.*declares ARG MAD_SECRETS_TOKEN.*--allow-secrets-in-image/);
+  const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
+  assert.equal(entry.registry_image, undefined);
+  assert.equal(entry.docker_sha, 'sha256:ci-m1_a.ubuntu.amd');
+  assert.match(entry.push_error ?? '', /stays local/);
+
+  const allowed = fakeEngine({ dockerfiles });
+  const optedIn = await run(onePlan(''), allowed.engine, { ...SECRETS, registry: 'localhost:5000', allowSecretsInImage: true });
+  assert.deepEqual(allowed.pushes, ['localhost:5000/ci-m1_a.ubuntu.amd']);
+  assert.equal(optedIn.result.failedPushes.length, 0);
+});
+
+test('a secret the Dockerfile mounts is a BuildKit secret, not a build arg; the image is pushed', async () => {
+  const dockerfiles = {
+    [DOCKERFILE]: 'FROM base:1\nRUN --mount=type=secret,id=MAD_SECRETS_TOKEN \\\n  --mount=type=secret,target=/run/secrets/HUB_PASSWORD cat /run/secrets/*\n',
+  };
+  const { engine, builds, pushes } = fakeEngine({ dockerfiles });
+  const { result, logger } = await run(onePlan(), engine, { ...SECRETS, registry: 'localhost:5000' });
+  assert.deepEqual(builds[0]!.buildArgs, {});
+  assert.deepEqual(builds[0]!.secrets, { MAD_SECRETS_TOKEN: 'tok-123456', HUB_PASSWORD: 'pw-987654' });
+  assert.deepEqual(pushes, ['localhost:5000/ci-m1_a.ubuntu.amd']);
+  const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
+  assert.equal(entry.secret_build_args, undefined);
+  assert.match(entry.build_command ?? '', /^DOCKER_BUILDKIT=1 docker build .*--secret id=HUB_PASSWORD,env=HUB_PASSWORD --secret id=MAD_SECRETS_TOKEN/);
+  assert.ok(!logger.lines.some((line) => line.startsWith('warn:')));
+});
+
+test('the build hash fingerprints the values of the secrets a build uses: rotation rebuilds, an unused secret changes nothing', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nRUN --mount=type=secret,id=MAD_SECRETS_TOKEN cat /run/secrets/MAD_SECRETS_TOKEN\n' };
+  const hashWith = async (env: Record<string, string>): Promise<string> => {
+    const { result } = await run(onePlan(''), fakeEngine({ dockerfiles }).engine, { env });
+    return result.manifest.built_images['ci-m1_a.ubuntu.amd']!.build_hash!;
+  };
+  const original = await hashWith({ MAD_SECRETS_TOKEN: 'tok-123456', MAD_SECRETS_UNUSED: 'u-1' });
+  assert.notEqual(await hashWith({ MAD_SECRETS_TOKEN: 'tok-rotated', MAD_SECRETS_UNUSED: 'u-1' }), original);
+  assert.equal(await hashWith({ MAD_SECRETS_TOKEN: 'tok-123456', MAD_SECRETS_UNUSED: 'u-rotated' }), original);
+  assert.equal(await hashWith({ MAD_SECRETS_TOKEN: 'tok-123456' }), original);
+  assert.ok(!original.includes('tok-123456') && original.includes('secret-mount MAD_SECRETS_TOKEN') && /secret-fingerprint [0-9a-f]{64}/.test(original));
+  // A Dockerfile that uses no secret keeps the hash it had before secrets were fingerprinted.
+  const { result } = await run(onePlan(''), fakeEngine().engine, { env: { MAD_SECRETS_TOKEN: 'tok-123456' } });
+  assert.equal(result.manifest.built_images['ci-m1_a.ubuntu.amd']!.build_hash, `hash-${DOCKERFILE}-{}-`);
 });
 
 test('a failing build is recorded for each of its models; the other builds still run', async () => {

@@ -2,11 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ContextHeaderError,
+  declaredArgs,
   dockerfileArchArg,
   hasBareArchArg,
   headerMismatches,
   inferGpuVendor,
   parseContextHeader,
+  secretMountIds,
 } from '../../../src/core/images/dockerfile.ts';
 
 describe('parseContextHeader (compat §2.2)', () => {
@@ -112,5 +114,26 @@ describe('inferGpuVendor (compat §2.2 step 4)', () => {
     assert.equal(inferGpuVendor('docker/x.Dockerfile', 'FROM nvcr.io/nvidia/pytorch:24.01\n'), 'NVIDIA');
     assert.equal(inferGpuVendor('docker/x.Dockerfile', 'FROM ubuntu:22.04\n'), '');
     assert.equal(inferGpuVendor('docker/x.Dockerfile', 'from rocm/pytorch\n'), '');
+  });
+});
+
+describe('declaredArgs and secretMountIds (issue 9 item 2)', () => {
+  it('collects ARG names of every stage, several per line, with and without defaults; comments do not count', () => {
+    const text =
+      'ARG BASE=rocm\nFROM $BASE AS a\narg MAD_SECRETS_A\n# ARG MAD_SECRETS_COMMENTED\nFROM a\nARG X=1 MAD_SECRETS_B="q r"\nRUN echo ARG MAD_SECRETS_C\n';
+    assert.deepEqual([...declaredArgs(text)].sort(), ['BASE', 'MAD_SECRETS_A', 'MAD_SECRETS_B', 'X']);
+  });
+
+  it('finds secret mount ids in RUN flags (continuations, quotes, id from target), not in the command text or other mount types', () => {
+    const text = [
+      'FROM x',
+      'RUN --mount=type=cache,target=/root/.cache \\',
+      '    --mount=type=secret,id=MAD_SECRETS_HF,required=true \\',
+      '    # a comment inside the continuation',
+      '    --mount="type=secret,target=/run/secrets/HUB_PASSWORD" pip install x',
+      'RUN echo --mount=type=secret,id=NOT_A_FLAG',
+      'run --mount=type=secret,id=MAD_SECRETS_HF,dst=/t true',
+    ].join('\n');
+    assert.deepEqual(secretMountIds(text), ['MAD_SECRETS_HF', 'HUB_PASSWORD']);
   });
 });

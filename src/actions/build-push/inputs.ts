@@ -17,6 +17,7 @@ export const INPUT_NAMES = [
   'password',
   'clean-cache',
   'push',
+  'allow-secrets-in-image',
   'manifest-output',
   'upload-artifact',
 ] as const;
@@ -29,6 +30,8 @@ export interface Inputs extends CommonInputs {
   /** Given together, and only with a registry. */
   login?: { username: string; password: string };
   push: boolean;
+  /** Push images whose history holds secret build args (refused without it). */
+  allowSecretsInImage: boolean;
   cleanCache: boolean;
   /** Absolute path of build_manifest.json. */
   manifestOutput: string;
@@ -51,6 +54,7 @@ export function readInputs(): Inputs {
     registry,
     ...(username && password ? { login: { username, password } } : {}),
     push: input.boolean('push', true),
+    allowSecretsInImage: input.boolean('allow-secrets-in-image', false),
     cleanCache: input.boolean('clean-cache', false),
     manifestOutput: path.resolve(workspace(), input.string('manifest-output') || 'build_manifest.json'),
     uploadArtifact: input.optional('upload-artifact'),

@@ -24,6 +24,7 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
     ...(registry && inputs.push ? { registry } : {}),
     ...(registry && login ? { credentials: { [registryCredentialKey(registry)]: login } } : {}),
     noCache: inputs.cleanCache,
+    allowSecretsInImage: inputs.allowSecretsInImage,
     manifestOutput,
     logger,
   });

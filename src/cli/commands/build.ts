@@ -15,6 +15,7 @@ interface BuildOptions {
   additionalContext?: string;
   additionalContextFile?: string;
   cleanDockerCache?: boolean;
+  allowSecretsInImage?: boolean;
   manifestOutput: string;
   summaryOutput?: string;
   liveOutput?: boolean;
@@ -33,6 +34,7 @@ export function registerBuild(program: Command): void {
     .option('-c, --additional-context <json>', 'additional context: JSON or a Python dict literal')
     .option('-f, --additional-context-file <file>', 'additional context from a file (the string wins on conflicts)')
     .option('--clean-docker-cache', 'rebuild everything: no image reuse, docker --no-cache')
+    .option('--allow-secrets-in-image', 'push images even when their history holds a secret build arg (a Dockerfile ARG named like a secret)')
     .option('-m, --manifest-output <file>', 'where to write the manifest', 'build_manifest.json')
     .option('-s, --summary-output <file>', 'also write the build summary as JSON here')
     .option('-l, --live-output', 'stream build output to the console')
@@ -51,6 +53,7 @@ export function registerBuild(program: Command): void {
           registry: options.registry,
           targetArchs: splitTags(options.targetArchs),
           noCache: options.cleanDockerCache,
+          allowSecretsInImage: options.allowSecretsInImage,
           manifestOutput: options.manifestOutput,
           summaryOutput: options.summaryOutput,
           liveOutput: options.liveOutput,

@@ -20,6 +20,7 @@ interface RunOptions {
   keepAlive?: boolean;
   keepModelDir?: boolean;
   cleanDockerCache?: boolean;
+  allowSecretsInImage?: boolean;
   skipModelRun?: boolean;
   manifestOutput: string;
   summaryOutput?: string;
@@ -44,6 +45,7 @@ export function registerRun(program: Command): void {
     .option('--keep-alive', 'leave containers running after each model (prints how to enter and remove them)')
     .option('--keep-model-dir', 'keep run_directory after each model')
     .option('--clean-docker-cache', 'rebuild images without reuse or cache (with --tags)')
+    .option('--allow-secrets-in-image', 'push images even when their history holds a secret build arg (a Dockerfile ARG named like a secret)')
     .option('--skip-model-run', 'prepare each model but do not run its script')
     .option('--manifest-output <file>', 'manifest written by the build of a --tags run', 'build_manifest.json')
     .option('-s, --summary-output <file>', 'write the run summary as JSON here')
@@ -68,6 +70,7 @@ export function registerRun(program: Command): void {
           keepAlive: options.keepAlive,
           keepModelDir: options.keepModelDir,
           cleanDockerCache: options.cleanDockerCache,
+          allowSecretsInImage: options.allowSecretsInImage,
           skipModelRun: options.skipModelRun,
           manifestOutput: options.manifestOutput,
           liveOutput: options.liveOutput,

@@ -2,13 +2,19 @@
 import type { PlannedBuild, PlannedImage } from '../images/plan.ts';
 
 /** The equivalent docker CLI command, for the manifest and people reading it (secret values masked). */
-export function buildCommand(build: PlannedBuild, image: PlannedImage, options: { noCache: boolean }, secretNames: readonly string[]): string {
+export function buildCommand(
+  build: PlannedBuild,
+  image: PlannedImage,
+  options: { noCache: boolean },
+  secrets: { buildArgs: readonly string[]; mounts: readonly string[] },
+): string {
   const quote = (value: string): string => (/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
   const args = Object.entries(build.buildArgs).map(([k, v]) => `--build-arg ${quote(`${k}=${v}`)}`);
-  for (const name of secretNames) args.push(`--build-arg ${name}=***`);
-  if (build.cred) args.push(`--build-arg ${build.cred}_<KEY>=***`);
+  for (const name of secrets.buildArgs) args.push(`--build-arg ${quote(`${name}=***`)}`);
+  // `docker build --secret id=X,env=X` reads the value from the variable of that name, which is where it comes from.
+  for (const id of secrets.mounts) args.push(`--secret ${quote(`id=${id},env=${id}`)}`);
   return [
-    'docker build',
+    secrets.mounts.length ? 'DOCKER_BUILDKIT=1 docker build' : 'docker build',
     options.noCache ? '--no-cache' : '',
     '--network=host',
     `-t ${quote(image.image)}`,

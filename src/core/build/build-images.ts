@@ -16,6 +16,7 @@ import type { AdditionalContext } from '../context/schema.ts';
 import type { ImageEngine } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
 import { buildCommand } from './build-command.ts';
+import { secretHashInputs, secretsForDockerfile } from './build-secrets.ts';
 import { pushOne, registryAuth } from './push.ts';
 
 export const BUILD_HASH_LABEL = 'org.madengine.build-hash';
@@ -43,8 +44,13 @@ export interface BuildImagesOptions {
   logger: Logger;
   signal?: AbortSignal;
   now?: () => number;
-  /** Where MAD_SECRETS* build args come from (default process.env). */
+  /** Where MAD_SECRETS* secrets come from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Push images whose history holds a secret build arg (a Dockerfile `ARG` named like a secret);
+   * without it such a push is refused and the image stays local (--allow-secrets-in-image).
+   */
+  allowSecretsInImage?: boolean;
 }
 
 export interface BuildImagesResult {
@@ -99,7 +105,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
         base_docker: outcome.baseImage,
         docker_sha: outcome.imageId,
         build_duration: outcome.seconds,
-        build_command: buildCommand(build, image, options, Object.keys(envSecrets)),
+        build_command: buildCommand(build, image, options, outcome.secretNames),
         log_file: image.buildLog,
         gpu_vendor: build.gpuVendor,
         ...(build.gpuArchitecture ? { gpu_architecture: build.gpuArchitecture } : {}),
@@ -108,14 +114,18 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
         reused: outcome.reusedFrom !== undefined,
         ...(outcome.reusedFrom ? { reused_from: outcome.reusedFrom } : {}),
         models: build.images.map((i) => i.model.name),
+        ...(outcome.secretNames.buildArgs.length ? { secret_build_args: outcome.secretNames.buildArgs } : {}),
       };
       const model: Record<string, unknown> = { ...image.model };
       if (options.registry) {
         entry.registry = options.registry;
         const target = targetFor(options, image);
-        const pushed = auth.error
-          ? { error: auth.error }
-          : await pushOne(options, image.image, target, auth.auth, safe, outcome.registryDigests?.[image.image]);
+        const refusal = options.allowSecretsInImage ? undefined : secretPushRefusal(image, target, outcome.secretNames.buildArgs);
+        const pushed = refusal
+          ? { error: refusal }
+          : auth.error
+            ? { error: auth.error }
+            : await pushOne(options, image.image, target, auth.auth, safe, outcome.registryDigests?.[image.image]);
         if ('error' in pushed) {
           entry.push_error = pushed.error;
           result.failedPushes.push({ image: image.image, registry_image: target, error: pushed.error });
@@ -142,8 +152,32 @@ function failure(image: PlannedImage, build: PlannedBuild, error: string): Faile
   return { model: image.model.name, error, dockerfile: image.dockerfile, ...(build.gpuArchitecture ? { architecture: build.gpuArchitecture } : {}) };
 }
 
+/** Why an image whose history holds secret build args is not pushed (undefined when it holds none). */
+function secretPushRefusal(image: PlannedImage, target: string, secretArgs: readonly string[]): string | undefined {
+  if (secretArgs.length === 0) return undefined;
+  return (
+    `refused to push ${target}: ${image.dockerfile} (model ${image.model.name}) declares ARG ${secretArgs.join(', ')}, so the secret value(s) ` +
+    `are in the image history and would be in the registry's image config; mount them instead (RUN --mount=type=secret,id=${secretArgs[0]} ...), ` +
+    `or push anyway with --allow-secrets-in-image (action input allow-secrets-in-image: true); the image ${image.image} stays local`
+  );
+}
+
+/** The names (never values) of the secrets a build used, by how they reached it. */
+interface SecretNames {
+  buildArgs: string[];
+  mounts: string[];
+}
+
 type BuildOutcome =
-  | { imageId: string; hash: string; baseImage: string; seconds: number; reusedFrom?: 'local' | 'registry'; registryDigests?: Record<string, string> }
+  | {
+      imageId: string;
+      hash: string;
+      baseImage: string;
+      seconds: number;
+      reusedFrom?: 'local' | 'registry';
+      registryDigests?: Record<string, string>;
+      secretNames: SecretNames;
+    }
   | { error: string };
 
 async function buildOne(
@@ -159,18 +193,16 @@ async function buildOne(
   const logPath = path.join(options.logDir, primary.buildLog);
   const started = now();
   try {
-    const secretArgs = { ...envSecrets, ...(build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {}) };
-    const buildArgs = { ...build.buildArgs, ...secretArgs };
-    // Secret VALUES stay out of the hash (it is stored in a label); their names are in.
+    const available = { ...envSecrets, ...(build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {}) };
     const tools = build.toolsContext ? { toolsContext: build.toolsContext } : {};
-    const hash = await engine.hashInputs({
-      hubDir,
-      contextDir: build.contextDir,
-      dockerfile: build.dockerfile,
-      ...tools,
-      buildArgs: build.buildArgs,
-      extra: Object.keys(secretArgs).sort(),
-    });
+    const source = { hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, ...tools };
+    const secrets = secretsForDockerfile(available, await engine.dockerfileText(source));
+    const secretNames = { buildArgs: Object.keys(secrets.buildArgs).sort(), mounts: Object.keys(secrets.mounts).sort() };
+    const buildArgs = { ...build.buildArgs, ...secrets.buildArgs };
+    warnAboutSecrets(build, secretNames, secrets.unknownMounts, logger);
+    // The hash (a public label) holds secret names and a slow-KDF fingerprint of their values, never a value:
+    // a rotated secret rebuilds; a secret this Dockerfile does not use changes nothing.
+    const hash = await engine.hashInputs({ ...source, buildArgs: build.buildArgs, extra: await secretHashInputs(secrets) });
     await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
 
     if (!options.noCache) {
@@ -186,14 +218,14 @@ async function buildOne(
         );
         await note(logPath, build, `reused local image ${localId} (inputs unchanged)`);
         logger.info(`reused ${primary.image} (${short(localId)}): inputs unchanged`);
-        return { imageId: localId, hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'local' };
+        return { imageId: localId, hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'local', secretNames };
       }
       if (options.registry && options.registryHasBuild) {
         const digests = await registryDigests(build, hash, options, auth);
         if (digests) {
           await note(logPath, build, `reused from ${options.registry}: every image there carries this build hash`);
           logger.info(`reused ${primary.image} from ${options.registry}: inputs unchanged`);
-          return { imageId: '', hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'registry', registryDigests: digests };
+          return { imageId: '', hash, baseImage: baseFromArgs(build), seconds: 0, reusedFrom: 'registry', registryDigests: digests, secretNames };
         }
       }
     }
@@ -211,6 +243,7 @@ async function buildOne(
         dockerfile: build.dockerfile,
         ...tools,
         buildArgs,
+        ...(secretNames.mounts.length ? { secrets: secrets.mounts } : {}),
         labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
         noCache: options.noCache,
         onLine: (line) => {
@@ -223,7 +256,7 @@ async function buildOne(
       .finally(flush);
     await tagAll(engine, imageId, build.images.slice(1));
     await note(logPath, build, `built ${imageId}`);
-    return { imageId, hash, baseImage: build.buildArgs.BASE_DOCKER ?? baseImage, seconds: (now() - started) / 1000 };
+    return { imageId, hash, baseImage: build.buildArgs.BASE_DOCKER ?? baseImage, seconds: (now() - started) / 1000, secretNames };
   } catch (error) {
     const message = safe(errorMessage(error));
     await appendFile(logPath, `ERROR: ${message}\n`).catch(() => undefined);
@@ -233,6 +266,24 @@ async function buildOne(
     for (const image of build.images.slice(1)) {
       await copyFile(logPath, path.join(options.logDir, image.buildLog)).catch(() => undefined);
     }
+  }
+}
+
+/** Secret build args end up in the image history: say so, with the fix. Mount ids no secret has are likely typos. */
+function warnAboutSecrets(build: PlannedBuild, names: SecretNames, unknownMounts: readonly string[], logger: Logger): void {
+  const models = build.images.map((image) => image.model.name).join(', ');
+  if (names.buildArgs.length) {
+    logger.warn(
+      `model ${models}: ${build.dockerfile} declares ARG ${names.buildArgs.join(', ')}, so these secret build args are baked into the image history ` +
+        `(docker history, the image config in a registry); use RUN --mount=type=secret,id=${names.buildArgs[0]} (the secret is then a file ` +
+        `under /run/secrets/) instead of ARG; such an image is not pushed without --allow-secrets-in-image`,
+    );
+  }
+  if (unknownMounts.length) {
+    logger.warn(
+      `model ${models}: ${build.dockerfile} mounts secret id(s) ${unknownMounts.join(', ')} that no MAD_SECRETS* variable or credential ` +
+        `'${build.cred || '(none)'}' key provides; BuildKit builds without them`,
+    );
   }
 }
 

@@ -13,8 +13,10 @@ export interface EngineBuildRequest {
   dockerfile: string;
   /** Hub-relative docker/common, the `tools` build context madengine passes when the hub has it. */
   toolsContext?: string;
-  /** Build args including secret ones. */
+  /** Build args including the secret ones the Dockerfile declares as ARG. */
   buildArgs: Record<string, string>;
+  /** BuildKit secrets (id -> value) the Dockerfile mounts with `RUN --mount=type=secret,id=...`; never in args, labels or the context. */
+  secrets?: Record<string, string>;
   labels: Record<string, string>;
   noCache: boolean;
   onLine: (line: string) => void;
@@ -31,6 +33,8 @@ export interface ImageEngine {
     buildArgs: Record<string, string>;
     extra: string[];
   }): Promise<string>;
+  /** The Dockerfile's text as the build will see it (which ARGs it declares, which secrets it mounts). */
+  dockerfileText(request: { hubDir: string; contextDir: string; dockerfile: string; toolsContext?: string }): Promise<string>;
   /** A local image carrying this label value (its id and the names it is tagged with), if any. */
   findByLabel(label: string, value: string): Promise<{ id: string; tags: string[] } | undefined>;
   build(request: EngineBuildRequest): Promise<{ imageId: string; baseImage: string }>;

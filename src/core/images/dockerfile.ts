@@ -146,3 +146,70 @@ export function inferGpuVendor(dockerfilePath: string, dockerfileText: string): 
   if (text.includes('nvidia') || text.includes('cuda')) return 'NVIDIA';
   return '';
 }
+
+/**
+ * The Dockerfile's instructions as logical lines: `\` continuations joined, comment lines dropped
+ * (also inside a continuation, as Docker does), each split into its keyword (upper case) and the rest.
+ */
+export function dockerfileInstructions(dockerfileText: string): { keyword: string; rest: string; line: number }[] {
+  const instructions: { keyword: string; rest: string; line: number }[] = [];
+  let pending = '';
+  let start = 0;
+  for (const [index, rawLine] of dockerfileText.split('\n').entries()) {
+    const line = rawLine.replace(/\r$/, '');
+    if (/^\s*#/.test(line) || (pending && line.trim() === '')) continue;
+    if (!pending) start = index;
+    const continued = /\\\s*$/.test(line);
+    pending += continued ? line.replace(/\\\s*$/, ' ') : line;
+    if (continued) continue;
+    const match = /^\s*([A-Za-z]+)\s*(.*)$/.exec(pending);
+    if (match) instructions.push({ keyword: match[1]!.toUpperCase(), rest: match[2]!.trim(), line: start });
+    pending = '';
+  }
+  return instructions;
+}
+
+/** Every name some stage declares with `ARG NAME` or `ARG NAME=default` (an ARG line may declare several). */
+export function declaredArgs(dockerfileText: string): Set<string> {
+  const names = new Set<string>();
+  for (const { keyword, rest } of dockerfileInstructions(dockerfileText)) {
+    if (keyword !== 'ARG') continue;
+    // NAME or NAME=default, where a quoted default may hold spaces.
+    const declaration = /\s*([A-Za-z_][\w.-]*)(?:=(?:"(?:[^"\\]|\\.)*"|'[^']*'|\S*))?/y;
+    for (let match = declaration.exec(rest); match; match = declaration.exec(rest)) names.add(match[1]!);
+  }
+  return names;
+}
+
+/**
+ * The ids of the BuildKit secrets the Dockerfile mounts (`RUN --mount=type=secret,id=NAME`); a mount
+ * without an id uses its target's file name, as BuildKit does.
+ */
+export function secretMountIds(dockerfileText: string): string[] {
+  return [...new Set(secretMountRuns(dockerfileText).flatMap((run) => run.ids))];
+}
+
+/** Each RUN instruction that mounts secrets: its 0-based first line and the ids it mounts. */
+export function secretMountRuns(dockerfileText: string): { line: number; ids: string[] }[] {
+  const runs: { line: number; ids: string[] }[] = [];
+  for (const { keyword, rest, line } of dockerfileInstructions(dockerfileText)) {
+    if (keyword !== 'RUN') continue;
+    const ids = new Set<string>();
+    // Only the flags before the command count: `--mount=...` inside the shell command is text.
+    for (const flag of /^(?:--\S+\s*)*/.exec(rest)![0].split(/\s+/)) {
+      const mount = /^--mount=(.+)$/.exec(flag)?.[1];
+      if (!mount) continue;
+      const fields = new Map<string, string>();
+      for (const pair of mount.replace(/^["']|["']$/g, '').split(',')) {
+        const [key, ...value] = pair.split('=');
+        fields.set(key!.trim().toLowerCase(), value.join('=').trim());
+      }
+      if (fields.get('type') !== 'secret') continue;
+      const target = fields.get('target') ?? fields.get('dst') ?? fields.get('destination');
+      const id = fields.get('id') || (target ? target.split('/').filter(Boolean).pop() : undefined);
+      if (id) ids.add(id);
+    }
+    if (ids.size) runs.push({ line, ids: [...ids] });
+  }
+  return runs;
+}

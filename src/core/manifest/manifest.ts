@@ -33,6 +33,8 @@ export const builtImageSchema = z.looseObject({
   reused_from: z.enum(['local', 'registry']).optional(),
   registry_digest: z.string().optional(),
   models: z.array(z.string()).optional(),
+  /** Secret build args (names) the Dockerfile declares: their values are in this image's history. */
+  secret_build_args: z.array(z.string()).optional(),
 });
 export type BuiltImage = z.output<typeof builtImageSchema>;
 

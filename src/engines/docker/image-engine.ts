@@ -3,6 +3,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
 import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
+import { buildWithSecrets } from './buildkit/build.ts';
 import { baseImages, buildImage, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
 
 export function dockerImageEngine(docker: Docker): ImageEngine {
@@ -23,6 +24,9 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
     async hashInputs({ hubDir, contextDir, dockerfile, toolsContext, buildArgs, extra }) {
       return hashBuildInputs(await contextFor(hubDir, contextDir, dockerfile, toolsContext), buildArgs, extra);
     },
+    async dockerfileText({ hubDir, contextDir, dockerfile, toolsContext }) {
+      return (await contextFor(hubDir, contextDir, dockerfile, toolsContext)).dockerfileText;
+    },
     async findByLabel(label, value) {
       const [image] = await findImagesByLabel(docker, label, value);
       return image ? { id: image.Id, tags: image.RepoTags ?? [] } : undefined;
@@ -30,7 +34,7 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
     async build(request) {
       const context = await contextFor(request.hubDir, request.contextDir, request.dockerfile, request.toolsContext);
       const pull = await shouldPull(docker, context.dockerfileText, request.buildArgs);
-      const { imageId } = await buildImage(docker, {
+      const build = {
         tag: request.tag,
         context,
         buildArgs: request.buildArgs,
@@ -39,7 +43,12 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
         pull,
         onLine: request.onLine,
         ...(request.signal ? { signal: request.signal } : {}),
-      });
+      };
+      // Secret mounts need BuildKit; everything else keeps the classic builder madengine's hubs were written for.
+      const secrets = request.secrets ?? {};
+      const { imageId } = Object.keys(secrets).length
+        ? await buildWithSecrets(docker, { ...build, secrets, dockerfile: request.dockerfile })
+        : await buildImage(docker, build);
       return { imageId, baseImage: baseImages(context.dockerfileText, request.buildArgs)[0] ?? '' };
     },
     tag: (source, target) => tagImage(docker, source, target),

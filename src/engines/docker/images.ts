@@ -22,18 +22,29 @@ export interface BuildRequest {
   signal?: AbortSignal;
 }
 
-interface ProgressEvent {
+export interface ProgressEvent {
   stream?: string;
   status?: string;
   progress?: string;
   id?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string; Digest?: string; Tag?: string };
+  /** An object for the classic builder and pushes; BuildKit's `moby.buildkit.trace` events carry a base64 string. */
+  aux?: { ID?: string; Digest?: string; Tag?: string } | string;
+}
+
+/** The text of a classic-builder or push event (possibly several lines, possibly a partial one). */
+function eventText(event: ProgressEvent): string {
+  return event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}${event.progress ? ` ${event.progress}` : ''}\n` : '');
 }
 
 /** Drain a daemon progress stream, forwarding text lines; rejects on an in-stream error. */
-function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<ProgressEvent[]> {
+export function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onLine?: (line: string) => void,
+  text: (event: ProgressEvent) => string = eventText,
+): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
     let partial = '';
     docker.modem.followProgress(
@@ -47,9 +58,8 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: 
       },
       (event: ProgressEvent) => {
         if (!onLine) return;
-        const text = event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}${event.progress ? ` ${event.progress}` : ''}\n` : '');
         const error = event.errorDetail?.message ?? event.error;
-        const lines = (partial + text + (error ? `ERROR: ${error}\n` : '')).split('\n');
+        const lines = (partial + text(event) + (error ? `ERROR: ${error}\n` : '')).split('\n');
         partial = lines.pop() ?? '';
         for (const line of lines) onLine(line);
       },
@@ -110,7 +120,9 @@ export async function pushImage(docker: Docker, ref: string, auth?: RegistryAuth
   const { repo, tag } = splitTag(ref);
   const stream = await docker.getImage(repo).push({ tag, ...(auth ? { authconfig: auth } : {}) });
   const events = await followProgress(docker, stream, onLine);
-  const digest = events.map((e) => e.aux?.Digest).find(Boolean) ?? events.map((e) => /digest: (sha256:[0-9a-f]{64})/.exec(e.status ?? '')?.[1]).find(Boolean);
+  const digest =
+    events.map((e) => (typeof e.aux === 'object' ? e.aux.Digest : undefined)).find(Boolean) ??
+    events.map((e) => /digest: (sha256:[0-9a-f]{64})/.exec(e.status ?? '')?.[1]).find(Boolean);
   if (!digest) throw new Error(`push of ${ref} finished without a digest`);
   return { digest };
 }
