@@ -126,7 +126,7 @@ describe('multiple_results (compat §3.9)', () => {
     assert.match((await checkMultipleResults('nope.csv', location(), anyRun)).reason!, /'nope\.csv' not found \(looked in /);
   });
 
-  it("never reads a file an earlier model left: a model that wrote none fails, naming the stale file (issue 9 item 10)", async () => {
+  it('never reads a file an earlier model left: a model that wrote none fails, naming the stale file (issue 9 item 10)', async () => {
     const stale = join(dir, 'perf_shared.csv');
     await writeFile(stale, 'model,performance,metric\na,999,x\n');
     // The previous model's copy is a day old when this model starts, and this run collected nothing.
