@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { DiscoveryError, ExitCode } from '../core/errors.ts';
+import { ConfigError, ExitCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { applyBatchEntries, readBatchManifest } from '../core/build/batch.ts';
@@ -53,7 +53,7 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const { logger, hubDir } = options;
   const batch = options.batchManifestFile ? await readBatchManifest(options.batchManifestFile) : undefined;
   const tags = batch ? batch.buildTags : splitTags(options.tags);
-  if (tags.length === 0 && !batch) throw new DiscoveryError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
+  if (tags.length === 0 && !batch) throw new ConfigError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
   const { context } = await loadContext(options.context, logger);
   const docker = options.docker ?? (await connectDocker());
   await ensureDocker(docker);
