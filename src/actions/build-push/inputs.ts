@@ -52,7 +52,7 @@ export function readInputs(): Inputs {
     push: input.boolean('push', true),
     cleanCache: input.boolean('clean-cache', false),
     manifestOutput: path.resolve(workspace(), input.string('manifest-output') || 'build_manifest.json'),
-    uploadArtifact: input.optional('upload-artifact'),
+    uploadArtifact: input.artifactName('upload-artifact'),
   };
 }
 

@@ -57,7 +57,7 @@ export function readInputs(): Inputs {
     output: path.resolve(root, input.optional('output') ?? 'perf.csv'),
     continueOnFailure: input.boolean('continue-on-failure', false),
     uploadArtifact: input.boolean('upload-artifact', true),
-    artifactName: input.optional('artifact-name'),
+    artifactName: input.artifactName('artifact-name'),
   };
 }
 
