@@ -5,7 +5,7 @@ import { INPUT_NAMES as discover } from '../../src/actions/discover/inputs.ts';
 import { INPUT_NAMES as buildMatrix } from '../../src/actions/build-matrix/inputs.ts';
 import { INPUT_NAMES as buildPush } from '../../src/actions/build-push/inputs.ts';
 import { INPUT_NAMES as runLocal } from '../../src/actions/run-local/inputs.ts';
-import { actionMetadata } from '../helpers/action-runner.ts';
+import { actionMetadata, runActionBundle } from '../helpers/action-runner.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 
@@ -30,4 +30,38 @@ test('every action reads the inputs of its action.yml, no more and no fewer', as
 
 test('the root action runs the run-local bundle, so no bundle ships twice', async () => {
   assert.equal((await actionMetadata('madengine')).bundle, (await actionMetadata('run-local')).bundle);
+});
+
+/** An action run (from source) on a hub that does not exist: an input error must come first, before any discovery. */
+const before = (action: string, inputs: Record<string, string>) => runActionBundle(action, { fromSource: true, inputs: { hub: 'no-such-hub', ...inputs } });
+
+test('a bad boolean input fails before any work, naming the input and the valid values (issue 9 item 17)', async () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['run-local', { tags: 'dummy', 'continue-on-failure': 'maybe' }, 'continue-on-failure'],
+    ['run-local', { tags: 'dummy', 'upload-artifact': 'nope' }, 'upload-artifact'],
+    ['madengine', { 'keep-alive': 'ja' }, 'keep-alive'],
+    ['build-push', { push: 'sometimes' }, 'push'],
+    ['build-push', { 'clean-cache': '2' }, 'clean-cache'],
+  ];
+  for (const [action, inputs, name] of cases) {
+    const run = await before(action, inputs);
+    assert.equal(run.exitCode, 1, `${action} ${name}`);
+    assert.match(run.stdout, new RegExp(`^::error::input '${name}': got "${inputs[name]}", expected true or false$`, 'm'), run.stdout);
+    assert.doesNotMatch(run.stdout, /no-such-hub|Discover models|Detect GPUs/, `${action}: nothing ran before the input was checked`);
+  }
+});
+
+test('an artifact name the artifact service would reject fails before any work, not after every model ran', async () => {
+  const run = await before('run-local', { tags: 'dummy', 'artifact-name': 'perf: run/1' });
+  assert.equal(run.exitCode, 1);
+  assert.match(run.stdout, /::error::input 'artifact-name': artifact name "perf: run\/1" contains ":", "\/"; an artifact name cannot contain any of /);
+  assert.doesNotMatch(run.stdout, /no-such-hub|Detect GPUs/);
+  const push = await before('build-push', { 'upload-artifact': 'manifest|x' });
+  assert.match(push.stdout, /::error::input 'upload-artifact': artifact name "manifest\|x" contains "\|"/);
+});
+
+test('a timeout input too large for a timer is rejected up front, naming the input', async () => {
+  const run = await before('run-local', { tags: 'dummy', timeout: '99999999999999999' });
+  assert.equal(run.exitCode, 1);
+  assert.match(run.stdout, /::error::input 'timeout' \d+: expected seconds \(1 to \d+\)/);
 });

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { node24, repoRoot } from './node.ts';
+import { fromSource, node24, repoRoot } from './node.ts';
 
 export interface ActionRun {
   exitCode: number | null;
@@ -55,6 +55,8 @@ export interface RunActionOptions {
   /** Send SIGINT (what a runner sends when a job is cancelled) once stdout matches this. */
   cancelWhen?: RegExp;
   onStdout?: (text: string) => void;
+  /** Run the action's TypeScript entry (src/actions/<bundle dir>/index.ts) instead of its committed bundle. */
+  fromSource?: boolean;
 }
 
 interface ActionMetadata {
@@ -103,7 +105,8 @@ export async function runActionBundle(action: string, options: RunActionOptions 
     ...Object.fromEntries(Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
     ...options.env,
   };
-  const child = spawn(node24, [bundle], { env, cwd: options.workspace ?? runnerDir });
+  const entry = path.join(repoRoot, 'src/actions', path.basename(path.dirname(bundle)), 'index.ts');
+  const child = spawn(node24, options.fromSource ? [...fromSource, entry] : [bundle], { env, cwd: options.workspace ?? runnerDir });
   let stdout = '';
   let stderr = '';
   let cancelled = false;

@@ -4,9 +4,13 @@
  */
 export const ExitCode = {
   SUCCESS: 0,
+  /** A hub that cannot be read (DiscoveryError), and anything unexpected. */
   FAILURE: 1,
+  /** A build or push failed, or a selected model has no matching Dockerfile (BuildError). */
   BUILD_FAILURE: 2,
+  /** A model run failed or was cancelled (RunError, FAILURE rows). */
   RUN_FAILURE: 3,
+  /** Bad input (ConfigError): options, additional context, manifests, a tag that selects nothing, data.json. */
   INVALID_ARGS: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -33,14 +37,14 @@ export class MadError extends Error {
 /** A model hub that cannot be read: missing/malformed catalogues, failing get_models_json.py. Exit 1. */
 export class DiscoveryError extends MadError {}
 
-/** Bad user input: options, additional context, manifests, tags. Exit 4. */
+/** Bad user input: options and action inputs, additional context, manifests, tags (one that selects nothing too), data.json. Exit 4. */
 export class ConfigError extends MadError {
   constructor(message: string, options: ConstructorParameters<typeof MadError>[1] = {}) {
     super(message, { exitCode: ExitCode.INVALID_ARGS, ...options });
   }
 }
 
-/** A build that could not produce its images. Exit 2. */
+/** A build that could not produce its images, including a selected model with no matching Dockerfile. Exit 2. */
 export class BuildError extends MadError {
   constructor(message: string, options: ConstructorParameters<typeof MadError>[1] = {}) {
     super(message, { exitCode: ExitCode.BUILD_FAILURE, ...options });

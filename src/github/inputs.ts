@@ -17,7 +17,12 @@ export interface InputReader<Name extends string> {
   json<T = unknown>(name: Name, options?: { required?: boolean }): T | undefined;
   /** Newline- or comma-separated list (the convention of docker/build-push-action). */
   list(name: Name): string[];
+  /** An artifact name (undefined when not given), checked now so a bad one fails before any work, not at the upload. */
+  artifactName(name: Name): string | undefined;
 }
+
+/** Characters the artifact service rejects in a name (@actions/artifact's validateArtifactName). */
+const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', '\\', '/'];
 
 export function inputReader<Name extends string>(_names: readonly Name[]): InputReader<Name> {
   const string = (name: Name, options: { required?: boolean } = {}): string => {
@@ -56,5 +61,16 @@ export function inputReader<Name extends string>(_names: readonly Name[]): Input
         .split(/[\n,]/)
         .map((item) => item.trim())
         .filter(Boolean),
+    artifactName(name) {
+      const value = string(name) || undefined;
+      const bad = value === undefined ? [] : ARTIFACT_NAME_FORBIDDEN.filter((char) => value.includes(char));
+      if (bad.length > 0) {
+        throw new ConfigError(
+          `input '${name}': artifact name ${JSON.stringify(value)} contains ${bad.map((char) => JSON.stringify(char)).join(', ')}; ` +
+            `an artifact name cannot contain any of ${ARTIFACT_NAME_FORBIDDEN.map((char) => JSON.stringify(char)).join(' ')}`,
+        );
+      }
+      return value;
+    },
   };
 }

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { DiscoveryError, ExitCode } from '../core/errors.ts';
+import { ConfigError, ExitCode } from '../core/errors.ts';
 import { redactingLogger, type Logger } from '../core/log.ts';
 import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
@@ -63,7 +63,7 @@ async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise
   addSecrets(redactor, { env: options.env ?? process.env }, logger);
   const batch = options.batchManifestFile ? await readBatchManifest(options.batchManifestFile) : undefined;
   const tags = batch ? batch.buildTags : splitTags(options.tags);
-  if (tags.length === 0 && !batch) throw new DiscoveryError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
+  if (tags.length === 0 && !batch) throw new ConfigError('No models discovered: pass --tags (e.g. --tags all) to choose what to build');
   const { context } = await loadContext(options.context, logger);
   const docker = options.docker ?? (await connectDocker());
   await ensureDocker(docker);

@@ -14,7 +14,7 @@ import { selectModels } from '../core/hub/tags.ts';
 import { loadCredentials, type Credentials } from '../core/registry/credentials.ts';
 import type { Redactor } from '../core/secrets/redactor.ts';
 import { selectSecrets, type SecretSources } from '../core/secrets/selection.ts';
-import type { DataConfig } from '../core/run/data.ts';
+import { parseDataConfig, type DataConfig } from '../core/run/data.ts';
 import { readJsonFile } from '../core/util/json-file.ts';
 
 /** Where the additional context comes from: a string (CLI option or action input) and/or a file. */
@@ -50,11 +50,22 @@ export async function loadSelection(hubDir: string, tags: readonly string[], log
   return { catalogue, selected };
 }
 
-/** `--data-config` (default data.json, relative to the hub); absent is fine, malformed is an error. */
-export async function loadDataConfig(hubDir: string, file = 'data.json'): Promise<DataConfig | undefined> {
-  const candidate = path.resolve(hubDir, file);
-  if (!existsSync(candidate)) return undefined;
-  return (await readJsonFile(candidate, ConfigError)) as DataConfig;
+/** The data-provider config read when none is named: `<hub>/data.json`, if there is one. */
+export const DEFAULT_DATA_CONFIG = 'data.json';
+
+/**
+ * `--data-config` (relative to the hub), validated. A file that was named (`file` given) must exist;
+ * without one, `<hub>/data.json` is read when it exists. Malformed or invalid is an error either way.
+ */
+export async function loadDataConfig(hubDir: string, file?: string): Promise<DataConfig | undefined> {
+  const candidate = path.resolve(hubDir, file ?? DEFAULT_DATA_CONFIG);
+  if (!existsSync(candidate)) {
+    if (file === undefined) return undefined;
+    throw new ConfigError(`--data-config ${file}: file not found (looked for ${candidate}; relative paths are relative to the hub ${hubDir})`, {
+      file: candidate,
+    });
+  }
+  return parseDataConfig(await readJsonFile(candidate, ConfigError), candidate);
 }
 
 /**

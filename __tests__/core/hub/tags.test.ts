@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DiscoveryError } from '../../../src/core/errors.ts';
+import { ConfigError } from '../../../src/core/errors.ts';
 import type { Catalogue } from '../../../src/core/hub/discover.ts';
 import { modelSchema } from '../../../src/core/hub/model.ts';
 import type { DiscoveredModel, ModelOrigin } from '../../../src/core/hub/model.ts';
@@ -71,7 +71,8 @@ describe('selectModels: madengine vectors (compat §1.3)', () => {
     assert.throws(
       () => selectModels(corpus, ['MAD-private/unknown']),
       (error: unknown) => {
-        assert.ok(error instanceof DiscoveryError);
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.exitCode, 4, 'a tag that selects nothing is an invalid argument (issue 9 item 17)');
         assert.match(error.message, /MAD-private\/unknown/);
         return true;
       },
@@ -85,7 +86,7 @@ describe('selectModels: madengine vectors (compat §1.3)', () => {
   });
   it('a bare name does not match a scoped model of that name', () => {
     const hub = catalogue(entry({ name: 'MAD/pyt_foo', tags: [] }, 'static'));
-    assert.throws(() => selectModels(hub, ['pyt_foo']), DiscoveryError);
+    assert.throws(() => selectModels(hub, ['pyt_foo']), ConfigError);
   });
   it('name:k=v is unscoped, selects the model and appends the arguments', () => {
     const [selected, ...rest] = selectModels(corpus, ['MAD-private/foo:batch-size=32']);
@@ -134,7 +135,7 @@ describe('selectModels: order, copies and de-duplication', () => {
     assert.throws(
       () => selectModels(hub, ['x', 'a:k=1']),
       (error: unknown) => {
-        assert.ok(error instanceof DiscoveryError);
+        assert.ok(error instanceof ConfigError);
         assert.match(error.message, /'a'/);
         assert.match(error.message, /tag 'x'/);
         assert.match(error.message, /tag 'a:k=1'/);
@@ -167,8 +168,8 @@ describe('selectModels: tags that match nothing', () => {
     assert.throws(
       () => selectModels(hub, ['dummies', 'dumy', 'nothing_like_it', 'dummy2/modle1', 'dummmies:bs=2']),
       (error: unknown) => {
-        assert.ok(error instanceof DiscoveryError);
-        assert.equal(error.exitCode, 1);
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.exitCode, 4); // invalid arguments, as errors.ts documents (issue 9 item 17)
         assert.match(error.message, /'dumy' \(did you mean 'dummy'\?\)/);
         assert.match(error.message, /'nothing_like_it'(?! \(did)/);
         assert.match(error.message, /'dummy2\/modle1' \(did you mean 'dummy2\/model1'\?\)/);

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { ConfigError, DiscoveryError } from '../../../src/core/errors.ts';
+import { BuildError, ConfigError } from '../../../src/core/errors.ts';
 import { modelSchema } from '../../../src/core/hub/model.ts';
 import type { DiscoveredModel } from '../../../src/core/hub/model.ts';
 import { planBuilds } from '../../../src/core/images/plan.ts';
@@ -192,12 +192,13 @@ describe('planBuilds', () => {
     const centosOnly = entry({ name: 'dummy_nv', dockerfile: 'docker/dummy' });
     await assert.rejects(
       planBuilds([ghost, dummy], { hubDir: hub, context: {} }),
-      (error: unknown) => error instanceof DiscoveryError && /^model ghost has no Dockerfile: no file matches docker\/ghost\.\*/.test(error.message),
+      (error: unknown) =>
+        error instanceof BuildError && error.exitCode === 2 && /^model ghost has no Dockerfile: no file matches docker\/ghost\.\*/.test(error.message),
     );
     await assert.rejects(
       planBuilds([ghost, centosOnly], { hubDir: hub, context: { guest_os: 'CENTOS' } }),
       (error: unknown) =>
-        error instanceof DiscoveryError &&
+        error instanceof BuildError &&
         error.message.startsWith('2 selected models have no matching Dockerfile:\n- model ghost ') &&
         error.message.includes('\n- model dummy_nv has no Dockerfile for context {gpu_vendor: AMD, guest_os: CENTOS}'),
     );

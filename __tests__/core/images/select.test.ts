@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DiscoveryError } from '../../../src/core/errors.ts';
+import { BuildError, ConfigError } from '../../../src/core/errors.ts';
 import { modelSchema, type Model } from '../../../src/core/hub/model.ts';
 import { findDockerfiles, selectionContext } from '../../../src/core/images/select.ts';
 import { planBuilds } from '../../../src/core/images/plan.ts';
@@ -162,14 +162,14 @@ describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
   it('matches keys the context lacks and any additional-context key it has', async () => {
     const mi300 = model('m', 'docker/mi300only');
     assert.deepEqual(await plannedDockerfiles(mi300, hub, await selectionContext({}, hub)), ['docker/mi300only.ubuntu.amd.Dockerfile']);
-    await assert.rejects(plannedDockerfiles(mi300, hub, await selectionContext({ MAD_GPU: 'MI200' }, hub)), DiscoveryError);
+    await assert.rejects(plannedDockerfiles(mi300, hub, await selectionContext({ MAD_GPU: 'MI200' }, hub)), BuildError);
   });
 
   it('explains a model with no matching Dockerfile, listing candidates and headers', async () => {
     const selection = await selectionContext({ ctx_test: 3 }, hub);
     await assert.rejects(plannedDockerfiles(model('dummy_ctxtest', 'docker/dummy_ctxtest'), hub, selection), (error: unknown) => {
-      assert.ok(error instanceof DiscoveryError);
-      assert.equal(error.exitCode, 1);
+      assert.ok(error instanceof BuildError);
+      assert.equal(error.exitCode, 2); // a build failure (issue 9 item 17)
       assert.match(error.message, /^model dummy_ctxtest has no Dockerfile for context \{gpu_vendor: AMD, guest_os: UBUNTU, ctx_test: 3\}: candidates: /);
       assert.ok(error.message.includes("docker/dummy_ctxtest.ctx1.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': '1'}"));
       assert.ok(error.message.includes("docker/dummy_ctxtest.noctx.ubuntu.amd.Dockerfile CONTEXT {'ctx_test': 'None'}"));
@@ -186,7 +186,7 @@ describe('planBuilds picks Dockerfiles by header (header filtering)', () => {
     await assert.rejects(
       plannedDockerfiles(model('ghost', 'docker/ghost'), hub, selection),
       (error: unknown) =>
-        error instanceof DiscoveryError && error.message === `model ghost has no Dockerfile: no file matches docker/ghost.* in ${path.join(hub, 'docker')}`,
+        error instanceof BuildError && error.message === `model ghost has no Dockerfile: no file matches docker/ghost.* in ${path.join(hub, 'docker')}`,
     );
     await assert.rejects(
       plannedDockerfiles(model('nodir', 'nowhere/x'), hub, selection),

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunError } from '../../../src/core/errors.ts';
@@ -72,6 +72,8 @@ describe('multiple_results (compat §3.9)', () => {
   });
 
   const location = (): { cwd: string; modelDir: string } => ({ cwd: dir, modelDir: 'scripts/dummy' });
+  /** A run that started before every file of these tests was written. */
+  const anyRun = { startedAtMs: 0, collected: [] };
 
   it('resolves cwd first, then the model directory', async () => {
     await writeFile(join(dir, 'scripts', 'dummy', 'only_in_model.csv'), 'model,performance,metric\n');
@@ -118,9 +120,35 @@ describe('multiple_results (compat §3.9)', () => {
     await writeFile(join(dir, 'empty_perf.csv'), 'model,performance,metric\na, ,x\n');
     await writeFile(join(dir, 'no_perf.csv'), 'model,metric\na,x\n');
     await writeFile(join(dir, 'good.csv'), 'model,performance,metric\na,,x\nb,5,x\n');
-    assert.deepEqual(await checkMultipleResults('good.csv', location()), { path: join(dir, 'good.csv') });
-    assert.match((await checkMultipleResults('empty_perf.csv', location())).reason!, /no row with a performance value/);
-    assert.match((await checkMultipleResults('no_perf.csv', location())).reason!, /no 'performance' column \(columns: model, metric\)/);
-    assert.match((await checkMultipleResults('nope.csv', location())).reason!, /'nope\.csv' not found \(looked in /);
+    assert.deepEqual(await checkMultipleResults('good.csv', location(), anyRun), { path: join(dir, 'good.csv') });
+    assert.match((await checkMultipleResults('empty_perf.csv', location(), anyRun)).reason!, /no row with a performance value/);
+    assert.match((await checkMultipleResults('no_perf.csv', location(), anyRun)).reason!, /no 'performance' column \(columns: model, metric\)/);
+    assert.match((await checkMultipleResults('nope.csv', location(), anyRun)).reason!, /'nope\.csv' not found \(looked in /);
+  });
+
+  it('never reads a file an earlier model left: a model that wrote none fails, naming the stale file (issue 9 item 10)', async () => {
+    const stale = join(dir, 'perf_shared.csv');
+    await writeFile(stale, 'model,performance,metric\na,999,x\n');
+    // The previous model's copy is a day old when this model starts, and this run collected nothing.
+    const old = new Date(Date.now() - 86_400_000);
+    await utimes(stale, old, old);
+    const check = await checkMultipleResults('perf_shared.csv', location(), { startedAtMs: Date.now(), collected: [] });
+    assert.equal(check.path, undefined);
+    assert.match(check.reason!, /multiple_results file 'perf_shared\.csv' was not written by this run \(the model started at .*perf_shared\.csv \(modified /);
+    // The same file counts when this run's executor collected it, or when it is newer than the start.
+    assert.deepEqual(await checkMultipleResults('perf_shared.csv', location(), { startedAtMs: Date.now(), collected: [stale] }), { path: stale });
+    assert.deepEqual(await checkMultipleResults('perf_shared.csv', location(), { startedAtMs: old.getTime(), collected: [] }), { path: stale });
+  });
+
+  it('skips a stale copy in cwd for a fresh file in the model directory', async () => {
+    const stale = join(dir, 'perf_both.csv');
+    const fresh = join(dir, 'scripts', 'dummy', 'perf_both.csv');
+    await writeFile(stale, 'model,performance,metric\na,999,x\n');
+    await writeFile(fresh, 'model,performance,metric\na,1,x\n');
+    const old = new Date(Date.now() - 86_400_000);
+    await utimes(stale, old, old);
+    const startedAtMs = Date.now() - 3_600_000;
+    await utimes(fresh, new Date(startedAtMs + 1000), new Date(startedAtMs + 1000));
+    assert.deepEqual(await checkMultipleResults('perf_both.csv', location(), { startedAtMs, collected: [] }), { path: fresh });
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliTimeout, resolveRunTimeout } from '../../../src/core/run/timeout.ts';
+import { MAX_TIMEOUT_SECONDS, cliTimeout, resolveRunTimeout } from '../../../src/core/run/timeout.ts';
 import { contextMounts, modelEnvironment, multiNodeRunner, scriptPlan } from '../../../src/core/run/model-env.ts';
 import { prepareData } from '../../../src/core/run/data.ts';
 import { ConfigError } from '../../../src/core/errors.ts';
@@ -23,6 +23,14 @@ test("timeouts: madengine's resolve_run_timeout vectors and the CLI value rules"
   assert.equal(cliTimeout(0), null);
   assert.equal(cliTimeout(120), 120);
   assert.throws(() => cliTimeout(-2), ConfigError);
+});
+
+test('timeouts: very long ones are kept (30 days); ones too large for a timer are errors naming where they came from', () => {
+  assert.equal(cliTimeout(2_592_000), 2_592_000);
+  assert.equal(resolveRunTimeout(2_592_000, 7200), 2_592_000);
+  assert.equal(cliTimeout(MAX_TIMEOUT_SECONDS), MAX_TIMEOUT_SECONDS);
+  assert.throws(() => cliTimeout(1e300, "input 'timeout'"), /^ConfigError: input 'timeout' 1e\+300: expected seconds \(1 to \d+\), 0 for no limit/);
+  assert.throws(() => resolveRunTimeout(1e300, 7200, 'model big'), /^ConfigError: model big: timeout 1e\+300 is too large: expected at most \d+ seconds/);
 });
 
 const amd: SystemInfo = {

@@ -57,7 +57,7 @@ export function readInputs(): Inputs {
     allowSecretsInImage: input.boolean('allow-secrets-in-image', false),
     cleanCache: input.boolean('clean-cache', false),
     manifestOutput: path.resolve(workspace(), input.string('manifest-output') || 'build_manifest.json'),
-    uploadArtifact: input.optional('upload-artifact'),
+    uploadArtifact: input.artifactName('upload-artifact'),
   };
 }
 

@@ -52,12 +52,12 @@ export function readInputs(): Inputs {
     manifest: manifest && path.resolve(root, manifest),
     manifestArtifact,
     tags,
-    timeout: cliTimeout(input.integer('timeout', -1)),
+    timeout: cliTimeout(input.integer('timeout', -1), "input 'timeout'"),
     keepAlive: input.boolean('keep-alive', false),
     output: path.resolve(root, input.optional('output') ?? 'perf.csv'),
     continueOnFailure: input.boolean('continue-on-failure', false),
     uploadArtifact: input.boolean('upload-artifact', true),
-    artifactName: input.optional('artifact-name'),
+    artifactName: input.artifactName('artifact-name'),
   };
 }
 

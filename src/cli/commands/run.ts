@@ -26,7 +26,7 @@ interface RunOptions {
   summaryOutput?: string;
   liveOutput?: boolean;
   output: string;
-  dataConfig: string;
+  dataConfig?: string;
   disableSkipGpuArch?: boolean;
   verbose?: boolean;
   hub?: string;
@@ -51,7 +51,7 @@ export function registerRun(program: Command): void {
     .option('-s, --summary-output <file>', 'write the run summary as JSON here')
     .option('-l, --live-output', 'stream model output to the console')
     .option('-o, --output <file>', 'perf.csv to append results to', 'perf.csv')
-    .option('--data-config <file>', 'data provider config (data.json; relative to the hub)', 'data.json')
+    .option('--data-config <file>', 'data provider config, relative to the hub; must exist when given (default: data.json when the hub has one)')
     .option('--disable-skip-gpu-arch', 'run models even when their skip_gpu_arch lists this GPU')
     .option('-v, --verbose', 'more detail')
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')

@@ -3,6 +3,7 @@
  * so nothing a model script started outlives it. Output is captured (bounded) and/or streamed.
  */
 import { spawn } from 'node:child_process';
+import { setLongTimeout } from '../util/long-timeout.ts';
 
 export interface ProcessOptions {
   cwd?: string;
@@ -54,7 +55,7 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     };
     const timeoutTimer =
       options.timeoutMs && options.timeoutMs > 0
-        ? setTimeout(() => {
+        ? setLongTimeout(() => {
             timedOut = true;
             killGroup();
           }, options.timeoutMs)
@@ -80,7 +81,7 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     child.stdin.end(options.input);
 
     const finish = (): void => {
-      if (timeoutTimer) clearTimeout(timeoutTimer);
+      timeoutTimer?.clear();
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
     };

@@ -2,7 +2,7 @@
  * Tag selection with madengine's semantics (compat §1.3), plus one improvement: a model
  * selected by several tags is kept once, at its first position.
  */
-import { DiscoveryError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import { closestMatch } from '../util/suggest.ts';
 import type { Catalogue } from './discover.ts';
 import type { DiscoveredModel } from './model.ts';
@@ -85,7 +85,7 @@ export function selectModels(catalogue: Catalogue, tags: readonly string[]): Dis
         copy.model.args = args;
         selected.push(copy);
       } else if (earlier.args !== args) {
-        throw new DiscoveryError(
+        throw new ConfigError(
           `model '${entry.model.name}' is selected twice with different arguments: by tag '${earlier.tag}' ` +
             `(args ${JSON.stringify(earlier.args)}) and by tag '${tag}' (args ${JSON.stringify(args)}). ` +
             `Select it with one tag, or give every tag that selects it the same ':key=value' arguments.`,
@@ -97,7 +97,7 @@ export function selectModels(catalogue: Catalogue, tags: readonly string[]): Dis
   return selected;
 }
 
-function noMatchError(unmatched: readonly ParsedTag[], catalogue: Catalogue): DiscoveryError {
+function noMatchError(unmatched: readonly ParsedTag[], catalogue: Catalogue): ConfigError {
   const names = catalogue.models.map((entry) => entry.model.name);
   const candidates = [...new Set([...names, ...catalogue.models.flatMap((entry) => entry.model.tags), 'all'])];
   const described = unmatched.map((parsed) => {
@@ -108,7 +108,7 @@ function noMatchError(unmatched: readonly ParsedTag[], catalogue: Catalogue): Di
   const subject = unmatched.length === 1 ? `the tag ${described[0]}` : `the tags ${described.join(', ')}`;
   const count = catalogue.models.length;
   const available = count === 0 ? 'the hub has no models' : `the hub has ${count} model${count === 1 ? '' : 's'}`;
-  return new DiscoveryError(
+  return new ConfigError(
     `No models found for ${subject}. A tag selects models by exact name, by one of their tags, ` +
       `'<dir>/<tag or name or all>' within scripts/<dir>, or 'all' (${available}; 'madengine discover' lists them).`,
   );

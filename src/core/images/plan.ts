@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { DiscoveryError } from '../errors.ts';
+import { BuildError } from '../errors.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from '../hub/model.ts';
 import { dockerfileArchArg, hasBareArchArg, inferGpuVendor } from './dockerfile.ts';
 import type { GpuVendor } from './dockerfile.ts';
@@ -126,7 +126,7 @@ async function scanPrefixes(
 
 /**
  * Plan the builds for the selected models. Every selected model must have at least one Dockerfile
- * matching the context; all such models are reported in one DiscoveryError.
+ * matching the context; all such models are reported in one BuildError.
  */
 export async function planBuilds(selected: readonly DiscoveredModel[], options: PlanOptions): Promise<BuildPlan> {
   const { hubDir, context } = options;
@@ -144,7 +144,7 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
   const models = new Set<string>();
   const warnings: string[] = [];
   const warned = new Set<string>();
-  const missing: DiscoveryError[] = [];
+  const missing: BuildError[] = [];
 
   for (const { model, origin } of selected) {
     let matching: ScannedDockerfile[];
@@ -154,7 +154,7 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
       if (scan.status === 'rejected') throw scan.reason;
       matching = matchingOrThrow(model, prefix, hubDir, selection, scan.value);
     } catch (error) {
-      if (error instanceof DiscoveryError) {
+      if (error instanceof BuildError) {
         missing.push(error);
         continue;
       }
@@ -200,7 +200,7 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
 
   if (missing.length === 1) throw missing[0]!;
   if (missing.length > 1) {
-    throw new DiscoveryError(`${missing.length} selected models have no matching Dockerfile:\n` + missing.map((e) => `- ${e.message}`).join('\n'));
+    throw new BuildError(`${missing.length} selected models have no matching Dockerfile:\n` + missing.map((e) => `- ${e.message}`).join('\n'));
   }
   return { builds: [...builds.values()], models: models.size, warnings };
 }

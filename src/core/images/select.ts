@@ -1,12 +1,12 @@
 /**
  * Dockerfile selection ("prefix expansion", compat §2.2): a model's `dockerfile` is a prefix;
  * every file `<prefix>.*` is a candidate, kept when its `# CONTEXT {...}` header agrees with
- * the selection context. Unlike madengine, a model left with no Dockerfile is an error that
- * shows what was there, never a silent skip (differences 1, 2).
+ * the selection context. Unlike madengine, a model left with no Dockerfile is a build error (exit 2)
+ * that shows what was there, never a silent skip (differences 1, 2).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DiscoveryError } from '../errors.ts';
+import { BuildError, ConfigError } from '../errors.ts';
 import type { Model } from '../hub/model.ts';
 import { hubRelative } from '../hub/paths.ts';
 import { ContextHeaderError, headerMismatches, parseContextHeader } from './dockerfile.ts';
@@ -70,7 +70,7 @@ export interface ScannedDockerfile {
 export function dockerfilePrefix(model: Model): string {
   const raw = model.dockerfile.replaceAll('\\', '/').trim();
   if (raw === '') {
-    throw new DiscoveryError(`model ${model.name} has no 'dockerfile': set it to the Dockerfile prefix, e.g. "docker/${model.name.split('/').pop()}"`);
+    throw new BuildError(`model ${model.name} has no 'dockerfile': set it to the Dockerfile prefix, e.g. "docker/${model.name.split('/').pop()}"`);
   }
   return hubRelative(raw, `model ${model.name}: dockerfile`);
 }
@@ -161,7 +161,7 @@ export async function findDockerfiles(model: Model, hubDir: string, selection: S
   return scanned.map((item) => item.candidate);
 }
 
-/** The matching Dockerfiles of a scan, or the DiscoveryError explaining why there are none. */
+/** The matching Dockerfiles of a scan, or the BuildError explaining why there are none. */
 export function matchingOrThrow(
   model: Model,
   prefix: string,
@@ -173,13 +173,13 @@ export function matchingOrThrow(
   if (matching.length > 0) return matching;
   const searched = path.join(hubDir, scan.dir);
   if (!scan.found) {
-    throw new DiscoveryError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* (directory ${searched} does not exist)`);
+    throw new BuildError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* (directory ${searched} does not exist)`);
   }
   if (scan.scanned.length === 0) {
-    throw new DiscoveryError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* in ${searched}`);
+    throw new BuildError(`model ${model.name} has no Dockerfile: no file matches ${prefix}.* in ${searched}`);
   }
   const candidates = scan.scanned.map(({ candidate }) => `${candidate.path} CONTEXT ${candidate.headerText ?? '{}'}`);
-  throw new DiscoveryError(
+  throw new BuildError(
     `model ${model.name} has no Dockerfile for context ${describeContext(scan.scanned, selection)}: ` +
       `candidates: ${candidates.join('; ')} ` +
       `(set the differing keys in additional-context, or add a Dockerfile whose # CONTEXT header matches)`,

@@ -2,7 +2,7 @@
  * `multiple_results` models (compat §3.8, §3.9): the model writes a CSV with one row per result
  * (columns model, performance, metric, plus any others) instead of a performance line.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RunError, errorMessage } from '../errors.ts';
 import { CsvSyntaxError, parseCsvTable } from '../util/csv.ts';
@@ -45,6 +45,14 @@ export interface MultipleResultsLocation {
   modelDir: string;
 }
 
+/** What tells this model's results from files an earlier model (or run) left behind. */
+export interface ThisRun {
+  /** When the model's run started (ms since the epoch). */
+  startedAtMs: number;
+  /** The files the executor copied out of the model dir for this run (absolute paths). */
+  collected: readonly string[];
+}
+
 export interface MultipleResultsCheck {
   /** The resolved CSV path when it holds usable results (madengine's "performance" for the run). */
   path?: string;
@@ -52,14 +60,26 @@ export interface MultipleResultsCheck {
   reason?: string;
 }
 
-/** The CSV path: relative to cwd first, then to the model directory (madengine's order). */
-export async function resolveMultipleResultsPath(file: string, { cwd, modelDir }: MultipleResultsLocation): Promise<string | undefined> {
+/** The existing CSV paths, in madengine's order: relative to cwd, then to the model directory. */
+export async function multipleResultsCandidates(file: string, { cwd, modelDir }: MultipleResultsLocation): Promise<string[]> {
   const name = file.trim();
-  if (name === '') return undefined;
+  if (name === '') return [];
+  const found: string[] = [];
   for (const candidate of [resolve(cwd, name), resolve(cwd, modelDir, name)]) {
-    if (await isFile(candidate)) return candidate;
+    if (!found.includes(candidate) && (await isFile(candidate))) found.push(candidate);
   }
-  return undefined;
+  return found;
+}
+
+/** The first existing CSV path (cwd first, then the model directory), whoever wrote it. */
+export async function resolveMultipleResultsPath(file: string, location: MultipleResultsLocation): Promise<string | undefined> {
+  return (await multipleResultsCandidates(file, location))[0];
+}
+
+/** Written by this run: the executor collected it for this run, or it was modified after the run started. */
+async function writtenBy(run: ThisRun, path: string): Promise<{ fresh: boolean; modified: Date }> {
+  const modified = (await stat(path)).mtime;
+  return { fresh: run.collected.some((file) => resolve(file) === path) || modified.getTime() >= run.startedAtMs, modified };
 }
 
 async function readTable(path: string): Promise<CsvTable> {
@@ -84,15 +104,31 @@ async function readTable(path: string): Promise<CsvTable> {
 }
 
 /**
- * The run-level check (status rule for multiple_results models): the file must exist, have a
+ * The run-level check (status rule for multiple_results models): the file must have been written by
+ * this run (a file left by an earlier model is never read: its numbers are not this model's), have a
  * `performance` column and at least one row with a non-blank performance.
  */
-export async function checkMultipleResults(file: string, location: MultipleResultsLocation): Promise<MultipleResultsCheck> {
-  const path = await resolveMultipleResultsPath(file, location);
-  if (path === undefined) {
+export async function checkMultipleResults(file: string, location: MultipleResultsLocation, run: ThisRun): Promise<MultipleResultsCheck> {
+  const name = file.trim();
+  const stale: string[] = [];
+  let path: string | undefined;
+  for (const candidate of await multipleResultsCandidates(name, location)) {
+    const { fresh, modified } = await writtenBy(run, candidate);
+    if (fresh) {
+      path = candidate;
+      break;
+    }
+    stale.push(`${candidate} (modified ${modified.toISOString()})`);
+  }
+  if (path === undefined && stale.length > 0) {
     return {
-      reason: `multiple_results file '${file.trim()}' not found (looked in ${location.cwd} and ${resolve(location.cwd, location.modelDir)})`,
+      reason:
+        `multiple_results file '${name}' was not written by this run (the model started at ${new Date(run.startedAtMs).toISOString()}; ` +
+        `found only older files, left by an earlier model or run: ${stale.join(', ')})`,
     };
+  }
+  if (path === undefined) {
+    return { reason: `multiple_results file '${name}' not found (looked in ${location.cwd} and ${resolve(location.cwd, location.modelDir)})` };
   }
   let table: CsvTable;
   try {

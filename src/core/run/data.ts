@@ -6,11 +6,13 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { describeValue } from '../util/describe.ts';
+import { closestMatch } from '../util/suggest.ts';
+import { formatIssue } from '../util/zod.ts';
 import type { Mount, ScriptStep } from './executor.ts';
-
-export type DataConfig = Record<string, Record<string, Record<string, unknown>>>;
 
 export interface PreparedData {
   dataname: string;
@@ -21,6 +23,54 @@ export interface PreparedData {
 }
 
 const ORDER = ['custom', 'local', 'minio', 'nas', 'aws'] as const;
+
+/** Keys every provider may have (compat §3.6); network providers keep their own keys (endpoints...) too. */
+const settingsShape = {
+  path: z.string({ error: 'a string (the source path)' }).optional(),
+  home: z.string({ error: 'a string (MAD_DATAHOME in the container)' }).optional(),
+  mirrorlocal: z.string({ error: 'a string (a host directory)' }).optional(),
+  args: z.string({ error: 'a string (arguments of the custom script)' }).optional(),
+  readwrite: z.union([z.boolean(), z.enum(['true', 'false'])], { error: 'true or false' }).optional(),
+};
+const withPath = z.looseObject({ ...settingsShape, path: z.string({ error: 'a string (the source path)' }) });
+const providerSchema = z.strictObject(
+  {
+    custom: withPath.optional(),
+    local: withPath.optional(),
+    minio: z.looseObject(settingsShape).optional(),
+    nas: z.looseObject(settingsShape).optional(),
+    aws: z.looseObject(settingsShape).optional(),
+  },
+  { error: `an object of providers (${ORDER.join(', ')})` },
+);
+const dataConfigSchema = z.record(z.string(), providerSchema, { error: 'an object of {"<data name>": {"<provider>": {...}}}' });
+
+/** data.json, validated (parseDataConfig). */
+export type DataConfig = z.output<typeof dataConfigSchema>;
+
+/**
+ * Validate a parsed data.json (`file` names it in errors): every problem with its key path, the value
+ * found and what is valid; an unknown provider gets the closest known name.
+ */
+export function parseDataConfig(raw: unknown, file: string): DataConfig {
+  const parsed = dataConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const suggestion = closestMatch(key, ORDER, 2);
+        return `${[...issue.path, key].join('.')}: unknown provider '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; known: ${ORDER.join(', ')}`;
+      });
+    }
+    return [
+      formatIssue(issue, raw, {
+        missing: (at, { message }) => `${at}: missing; expected ${message}`,
+        invalid: (at, value, { message }) => `${at || '(top level)'}: expected ${message}, found ${describeValue(value)}`,
+      }),
+    ];
+  });
+  throw new ConfigError(`${file}: invalid data config: ${problems.join('; ')}`, { file });
+}
 
 const exists = (p: string): Promise<boolean> =>
   access(p).then(

@@ -126,10 +126,11 @@ export async function runModel(
   logger.info(
     `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
   );
+  const startedAtMs = Date.now();
   const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
   row.test_duration = outcome.durationSeconds.toFixed(2);
   if (outcome.imageId) row.image_digest = outcome.imageId;
-  return judgeOutcome(image, model, row, spec, outcome, options, shared.env);
+  return judgeOutcome(image, model, row, spec, { ...outcome, startedAtMs }, options, shared.env);
 }
 
 /** What the executor gets for one model: image, script, environment, mounts, GPUs, scripts around it, limits, log file. */
@@ -175,7 +176,7 @@ async function modelRunSpec(
     preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
     postScripts: scripts.post,
     encapsulate: scripts.encapsulate,
-    timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout),
+    timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout, `model ${model.name}`),
     keepAlive: options.keepAlive,
     keepModelDir: options.keepModelDir,
     skipModelRun: options.skipModelRun,
@@ -205,7 +206,7 @@ async function judgeOutcome(
   model: Record<string, unknown> & { name: string },
   row: PerfRow,
   spec: ModelRunSpec,
-  outcome: ModelRunOutcome,
+  outcome: ModelRunOutcome & { startedAtMs: number },
   options: Pick<RunModelOptions, 'context' | 'skipModelRun'>,
   env: NodeJS.ProcessEnv,
 ): Promise<ModelResult> {
@@ -221,7 +222,14 @@ async function judgeOutcome(
   const scan = await scanLogFile(spec.logFile, resolveLogScanConfig(model, options.context));
   const multiple = String(model.multiple_results ?? '');
   // The executor copied the results CSV into the output dir; madengine looks in cwd, then the model dir.
-  const check = multiple ? await checkMultipleResults(multiple, { cwd: spec.outputDir, modelDir: outcome.modelDir }) : undefined;
+  // Only a file this run produced counts: an earlier model's copy may still lie in the output dir.
+  const check = multiple
+    ? await checkMultipleResults(
+        multiple,
+        { cwd: spec.outputDir, modelDir: outcome.modelDir },
+        { startedAtMs: outcome.startedAtMs, collected: outcome.collected },
+      )
+    : undefined;
   const decision = decideStatus({
     ...(outcome.exitCode !== 0 ? { failure: `model script exited with status ${outcome.exitCode}` } : {}),
     scan,

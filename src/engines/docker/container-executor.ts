@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../core/errors.ts';
+import { setLongTimeout } from '../../core/util/long-timeout.ts';
 import { consoleLogger, type Logger } from '../../core/log.ts';
 import type { Executor, ModelRunOutcome, ModelRunSpec } from '../../core/run/executor.ts';
 import { CONTAINER_WORKSPACE, MODEL_DIR_NAME, renderRunScript } from '../../core/run/script.ts';
@@ -196,7 +197,7 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       };
       const timer =
         spec.timeoutSeconds !== null && spec.timeoutSeconds > 0
-          ? setTimeout(() => {
+          ? setLongTimeout(() => {
               outcome.timedOut = true;
               kill(`timed out after ${spec.timeoutSeconds} seconds: killing container ${name}`);
             }, spec.timeoutSeconds * 1000)
@@ -210,7 +211,7 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       try {
         await done;
       } finally {
-        clearTimeout(timer);
+        timer?.clear();
         spec.signal?.removeEventListener('abort', onAbort);
       }
       if (killing) {
