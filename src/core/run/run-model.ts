@@ -19,6 +19,7 @@ import { contextMounts, modelEnvironment, scriptPlan, type ToolDefinition } from
 import { prepareData, type DataConfig, type PreparedData } from './data.ts';
 import { resolveRunTimeout } from './timeout.ts';
 import { imageToRun } from './image-source.ts';
+import { scriptPathProblem } from './script-paths.ts';
 
 /** What one model's run needs of the run phase's options. */
 export interface RunModelOptions {
@@ -123,6 +124,8 @@ export async function runModel(
   logger.info(
     `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
   );
+  const escaped = await scriptPathProblem(spec);
+  if (escaped !== undefined) return result('FAILURE', escaped);
   const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
   row.test_duration = outcome.durationSeconds.toFixed(2);
   if (outcome.imageId) row.image_digest = outcome.imageId;

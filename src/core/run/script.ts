@@ -63,7 +63,7 @@ export function resolveModelCommand(script: string): ModelCommand {
  * A hub-relative path in posix form; throws a ConfigError when it is empty, absolute or climbs out of
  * the hub, since the container only sees the hub (and the host executor must not run files outside it).
  */
-function scriptPath(value: string, what: string): string {
+export function scriptPath(value: string, what: string): string {
   const trimmed = value.trim().replaceAll('\\', '/');
   if (trimmed === '') throw new ConfigError(`${what} is empty: expected a path relative to the model hub, e.g. scripts/dummy/run.sh`);
   return hubRelative(trimmed, what, 'expected a path relative to the hub that stays inside it, e.g. scripts/common/pre_scripts/pre_test.sh', value);
