@@ -208,3 +208,14 @@ test('every name of Docker Hub pushes to the dockerhub repository with the docke
     assert.equal(result.manifest.built_images['ci-m1_a.ubuntu.amd']?.registry_image, 'myorg/ci:ci-m1_a.ubuntu.amd', registry);
   }
 });
+
+test('an image the plan rejected is that model failed build; the shared build of the others still runs (issue 9 item 16)', async () => {
+  const { engine, builds } = fakeEngine();
+  const rejected = [
+    { model: 'bert large', dockerfile: 'docker/a.ubuntu.amd.Dockerfile', image: 'ci-bert large_a.ubuntu.amd', error: 'model bert large: bad name' },
+  ];
+  const { result } = await run({ builds: [planned('docker/a.ubuntu.amd.Dockerfile', ['m1'])], rejected, models: 1, warnings: [] }, engine);
+  assert.equal(builds.length, 1);
+  assert.deepEqual(Object.keys(result.manifest.built_images), ['ci-m1_a.ubuntu.amd']);
+  assert.deepEqual(result.failedBuilds, [{ model: 'bert large', error: 'model bert large: bad name', dockerfile: 'docker/a.ubuntu.amd.Dockerfile' }]);
+});

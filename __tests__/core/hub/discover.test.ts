@@ -518,3 +518,21 @@ describe('normaliseModel', () => {
     assert.notEqual(result.data.tags, tags);
   });
 });
+
+describe('discoverModels: names that cannot form an image name (issue 9 item 16)', () => {
+  it('rejects them naming models.json, the model and what is valid', async () => {
+    const hub = await makeHub({ 'models.json': json([{ name: 'ok_Model/v1.2' }, { name: 'bert large' }, { name: 'a:b' }, { name: 'x..y' }]) });
+    const error = await rejectsWith(
+      discoverModels(hub),
+      /invalid models in .*models\.json:/,
+      /models\.json\[1\] \('bert large'\): key 'name': model name 'bert large' cannot form a Docker image name \(ci-<name>_<dockerfile>\): it must be lower-case letters and digits joined by/,
+      /models\.json\[2\] \('a:b'\): key 'name'/,
+      /models\.json\[3\] \('x\.\.y'\): key 'name'/,
+    );
+    assert.doesNotMatch(error.message, /ok_Model/);
+  });
+  it('checks sub-catalogue names with their directory prefix', async () => {
+    const hub = await makeHub({ 'models.json': '[]', 'scripts/d/models.json': json([{ name: 'has space', dockerfile: 'x', scripts: 'run.sh' }]) });
+    await rejectsWith(discoverModels(hub), /scripts\/d\/models\.json\[0\] \('has space'\): key 'name': model name 'd\/has space' cannot form/);
+  });
+});

@@ -33,8 +33,31 @@ describe('parseTag', () => {
     assert.equal(parseTag('m:a=1:b=2').extraArgs, ' --a 1 --b 2');
     assert.equal(parseTag('m:flag').extraArgs, ' --flag');
     assert.equal(parseTag('m:a=b=c').extraArgs, ' --a b c');
+    assert.equal(parseTag('m:name=two words').extraArgs, ' --name two words');
     assert.equal(parseTag('m').extraArgs, '');
     assert.equal(parseTag('m: a=1 :: b ').extraArgs, ' --a 1 --b');
+  });
+  it('keeps plain values unquoted, as madengine wrote them (perf.csv args read the same)', () => {
+    assert.equal(parseTag('m:batch_size=32:precision=fp16:lr=1e-4:out=data/x.bin').extraArgs, ' --batch_size 32 --precision fp16 --lr 1e-4 --out data/x.bin');
+  });
+  it('quotes every value that holds shell syntax, so it is one literal word', () => {
+    assert.equal(parseTag('m:x=$(id)').extraArgs, " --x '$(id)'");
+    assert.equal(parseTag('m:x=`id`;ls|wc&&a>f').extraArgs, " --x '`id`;ls|wc&&a>f'");
+    assert.equal(parseTag("m:x=it's*").extraArgs, ` --x 'it'\\''s*'`);
+    assert.equal(parseTag('m:x=a\nb').extraArgs, ' --x a b', 'a newline separates words like a blank (madengine word-split)');
+  });
+  it('rejects a key that is not an option name, naming the tag and what is valid', () => {
+    for (const tag of ['m:$(touch x)=1', 'm:=5', 'm:-x=1', 'm:a;b=1', "m:'q'=1", 'm:x>y']) {
+      assert.throws(
+        () => parseTag(tag),
+        (error: Error) => {
+          assert.equal(error.name, 'ConfigError');
+          assert.ok(error.message.startsWith(`tag '${tag}': `), error.message);
+          assert.match(error.message, /letters, digits, '_', '-' and '\.', starting with a letter or digit/);
+          return true;
+        },
+      );
+    }
   });
   it('takes the selector before the first colon', () => {
     assert.equal(parseTag('dummy2/model2:batch-size=32').selector, 'dummy2/model2');

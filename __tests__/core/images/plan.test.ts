@@ -208,3 +208,22 @@ describe('planBuilds', () => {
     assert.deepEqual(await planBuilds([], { hubDir: hub, context: {} }), { builds: [], models: 0, warnings: [] });
   });
 });
+
+describe('planBuilds: invalid image names (issue 9 item 16)', () => {
+  it('leaves a model whose image name is invalid out of the shared build, naming it; the others still build', async () => {
+    // Built directly (discover rejects such names): e.g. a manifest or batch input naming the model.
+    const bad = entry({ name: 'bert large', dockerfile: 'docker/dummy' });
+    const plan = await planBuilds([bad, dummy], { hubDir: hub, context: {} });
+    assert.deepEqual(summary(plan), [['docker/dummy.ubuntu.amd.Dockerfile', ['ci-dummy_dummy.ubuntu.amd']]]);
+    assert.deepEqual(plan.rejected, [
+      {
+        model: 'bert large',
+        dockerfile: 'docker/dummy.ubuntu.amd.Dockerfile',
+        image: 'ci-bert large_dummy.ubuntu.amd',
+        error:
+          "model bert large: image name 'ci-bert large_dummy.ubuntu.amd' is not a valid Docker image name: it must be lower-case letters and digits joined by '.', '_', '__' or dashes (a model name may use upper case and '/', which become lower case and '_')",
+      },
+    ]);
+    assert.equal(plan.models, 2, 'both models are in the plan: one to build, one rejected');
+  });
+});

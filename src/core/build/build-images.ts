@@ -83,6 +83,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
   };
   await mkdir(options.logDir, { recursive: true });
 
+  for (const bad of options.plan.rejected ?? []) result.failedBuilds.push({ model: bad.model, error: bad.error, dockerfile: bad.dockerfile });
   const auth = await registryAuth(options);
   for (const build of options.plan.builds) {
     if (options.signal?.aborted) {

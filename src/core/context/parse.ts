@@ -4,7 +4,7 @@
  */
 import { ConfigError, errorMessage } from '../errors.ts';
 import { PythonLiteralError, parsePythonLiteral } from '../util/pyliteral.ts';
-import { findJsonSyntaxError, lineColumnAt } from '../util/json-file.ts';
+import { findJsonSyntaxError, jsonNestingFault, lineColumnAt } from '../util/json-file.ts';
 import { describeValue } from '../util/describe.ts';
 import { isPlainObject } from '../util/object.ts';
 
@@ -18,6 +18,9 @@ export function parseContextText(text: string, source: string, options: { file?:
   if (trimmed === '' || trimmed === '{}') return {};
   let value: unknown;
   try {
+    // Deep nesting is refused before JSON.parse accepts what validation would then overflow on.
+    const tooDeep = jsonNestingFault(text);
+    if (tooDeep !== undefined) throw new SyntaxError(tooDeep.reason);
     value = JSON.parse(text);
   } catch (jsonError) {
     try {

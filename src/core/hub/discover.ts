@@ -18,6 +18,7 @@ import { runDynamicCatalogues } from './python-shim.ts';
 import type { DynamicResult } from './python-shim.ts';
 import { isPlainObject } from '../util/object.ts';
 import { isDirectory } from '../util/fs.ts';
+import { modelNameProblem } from '../images/naming.ts';
 
 export interface Catalogue {
   /** Absolute path of the hub root. */
@@ -201,6 +202,11 @@ function catalogueModels(raw: unknown, file: string, kind: ModelOrigin['kind'], 
       model.name = `${dir}/${model.name}`;
       model.dockerfile = subCataloguePath(dir, model.dockerfile);
       model.scripts = subCataloguePath(dir, model.scripts);
+    }
+    const badName = modelNameProblem(model.name);
+    if (badName !== undefined) {
+      problems.push(`${where}: key 'name': ${badName}`);
+      return;
     }
     models.push({ model, origin: { file, kind, index } });
   });

@@ -3,6 +3,7 @@
  * selected by several tags is kept once, at its first position.
  */
 import { ConfigError } from '../errors.ts';
+import { shellWord } from '../run/script.ts';
 import { closestMatch } from '../util/suggest.ts';
 import type { Catalogue } from './discover.ts';
 import type { DiscoveredModel } from './model.ts';
@@ -20,10 +21,31 @@ export interface ParsedTag {
   tag: string;
   /** Text before the first ':' — a model name, a tag, or `all`. */
   selector: string;
-  /** `:k=v` parts turned into arguments: `m:a=1:b=2` -> " --a 1 --b 2" (every '=' becomes a space). */
+  /**
+   * `:k=v` parts turned into arguments: `m:a=1:b=2` -> " --a 1 --b 2". As in madengine every '=' and blank
+   * separates words, but each word is literal shell text (quoted when it needs it, difference NN-input).
+   */
   extraArgs: string;
   /** `scope/filter` tags (exactly one '/', no ':', both halves non-empty). */
   scope?: { scope: string; filter: string };
+}
+
+/** What a tag's `:key` may be: it becomes the option `--key`, so nothing the shell could read as more. */
+const OPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * One `:key=value` part as shell words: madengine appended ` --<part with every '=' as a space>` to a
+ * command line the shell parsed, so the words are the same here, but none can inject anything.
+ */
+function tagArgument(part: string, tag: string): string {
+  const [key = '', ...values] = part.split(/[=\s]+/);
+  if (!OPTION_NAME.test(key)) {
+    throw new ConfigError(
+      `tag '${tag}': ':${part}' does not start with a valid option name (got ${JSON.stringify(key)}); ` +
+        `':key=value' keys are letters, digits, '_', '-' and '.', starting with a letter or digit, e.g. 'model:batch_size=32'`,
+    );
+  }
+  return [`--${key}`, ...values.filter((word) => word !== '').map(shellWord)].join(' ');
 }
 
 export function parseTag(tag: string): ParsedTag {
@@ -31,13 +53,10 @@ export function parseTag(tag: string): ParsedTag {
     .split(':')
     .map((part) => part.trim())
     .filter((part) => part !== '');
-  const extraArgs =
-    parts.length > 1
-      ? ` --${parts
-          .slice(1)
-          .map((part) => part.replaceAll('=', ' '))
-          .join(' --')}`
-      : '';
+  const extraArgs = parts
+    .slice(1)
+    .map((part) => ` ${tagArgument(part, tag)}`)
+    .join('');
   const parsed: ParsedTag = { tag, selector: parts[0] ?? '', extraArgs };
   const halves = tag.split('/');
   if (halves.length === 2 && !tag.includes(':') && halves[0] !== '' && halves[1] !== '') {

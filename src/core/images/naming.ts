@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Credentials } from '../registry/credentials.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, isDockerHub } from '../registry/docker-hub.ts';
 import { isPlainObject } from '../util/object.ts';
+import { isRepositoryComponent } from '../registry/reference.ts';
 
 /** "docker/dummy.ubuntu.amd.Dockerfile" -> "dummy.ubuntu.amd" (every ".Dockerfile" is dropped, as upstream; / and \ both separate directories). */
 export function dockerfileStem(dockerfilePath: string): string {
@@ -16,6 +17,20 @@ export function dockerfileStem(dockerfilePath: string): string {
 /** Image built for a model from one Dockerfile: "ci-" + model (lower-cased, / -> _) + "_" + Dockerfile stem. */
 export function imageName(modelName: string, dockerfilePath: string): string {
   return `ci-${modelName.replaceAll('/', '_').toLowerCase()}_${dockerfileStem(dockerfilePath)}`;
+}
+
+const VALID_IMAGE_NAME =
+  "lower-case letters and digits joined by '.', '_', '__' or dashes (a model name may use upper case and '/', which become lower case and '_')";
+
+/** Why `image` (an imageName()) cannot be built or tagged ("(HTTP code 500) invalid reference format" otherwise), else undefined. */
+export function imageNameProblem(image: string): string | undefined {
+  return isRepositoryComponent(image) ? undefined : `image name '${image}' is not a valid Docker image name: it must be ${VALID_IMAGE_NAME}`;
+}
+
+/** Why no image name can be formed from `modelName`, else undefined (checked with a plain Dockerfile stem). */
+export function modelNameProblem(modelName: string): string | undefined {
+  if (isRepositoryComponent(imageName(modelName, 'x.Dockerfile'))) return undefined;
+  return `model name '${modelName}' cannot form a Docker image name (ci-<name>_<dockerfile>): it must be ${VALID_IMAGE_NAME}`;
 }
 
 /** Per-architecture image for `--target-archs` builds: "<image>_<arch>". */

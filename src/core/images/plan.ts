@@ -9,7 +9,7 @@ import { BuildError } from '../errors.ts';
 import type { DiscoveredModel, Model, ModelOrigin } from '../hub/model.ts';
 import { dockerfileArchArg, hasBareArchArg, inferGpuVendor } from './dockerfile.ts';
 import type { GpuVendor } from './dockerfile.ts';
-import { archImageName, buildLogName, imageName } from './naming.ts';
+import { archImageName, buildLogName, imageName, imageNameProblem } from './naming.ts';
 import { dockerfilePrefix, matchingOrThrow, scanDockerfiles, selectionContext } from './select.ts';
 import { hubRelative } from '../hub/paths.ts';
 import type { ListingCache, ScannedDockerfile, SelectionContext } from './select.ts';
@@ -48,8 +48,18 @@ export interface PlannedBuild {
   images: PlannedImage[];
 }
 
+/** An image the plan cannot build (its name is invalid): recorded as that model's failed build, the others go on. */
+export interface RejectedImage {
+  model: string;
+  dockerfile: string;
+  image: string;
+  error: string;
+}
+
 export interface BuildPlan {
   builds: PlannedBuild[];
+  /** Images left out of every build, with why (e.g. a model or Dockerfile name that makes an invalid image name). */
+  rejected?: RejectedImage[];
   /** Number of distinct models in the plan. */
   models: number;
   /** Non-fatal findings, e.g. a Dockerfile that needs MAD_SYSTEM_GPU_ARCHITECTURE and gets none. */
@@ -145,6 +155,7 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
   const warnings: string[] = [];
   const warned = new Set<string>();
   const missing: BuildError[] = [];
+  const rejected: RejectedImage[] = [];
 
   for (const { model, origin } of selected) {
     let matching: ScannedDockerfile[];
@@ -168,6 +179,14 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
         const imageKey = `${model.name}\0${candidate.path}\0${arch ?? ''}`;
         if (seenImages.has(imageKey)) continue; // the same model selected by two tags
         seenImages.add(imageKey);
+        const base = imageName(model.name, candidate.path);
+        const image = arch === undefined ? base : archImageName(base, arch);
+        const badName = imageNameProblem(image);
+        if (badName !== undefined) {
+          // Kept out of the shared build: one bad name must not fail the models it shares a Dockerfile with.
+          rejected.push({ model: model.name, dockerfile: candidate.path, image, error: `model ${model.name}: ${badName}` });
+          continue;
+        }
 
         const input = { dockerfile: candidate.path, contextDir, buildArgs, cred: model.cred, toolsContext };
         const id = buildId(input);
@@ -186,9 +205,8 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
           }
           builds.set(id, build);
         }
-        const base = imageName(model.name, candidate.path);
         build.images.push({
-          image: arch === undefined ? base : archImageName(base, arch),
+          image,
           model,
           origin,
           dockerfile: candidate.path,
@@ -202,5 +220,5 @@ export async function planBuilds(selected: readonly DiscoveredModel[], options: 
   if (missing.length > 1) {
     throw new BuildError(`${missing.length} selected models have no matching Dockerfile:\n` + missing.map((e) => `- ${e.message}`).join('\n'));
   }
-  return { builds: [...builds.values()], models: models.size, warnings };
+  return { builds: [...builds.values()], ...(rejected.length > 0 ? { rejected } : {}), models: models.size, warnings };
 }

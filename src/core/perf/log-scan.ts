@@ -1,6 +1,7 @@
 /**
  * One streaming pass over a model's run log: the performance value (compat §3.7) and the first
- * error line (compat §3.8), in constant memory whatever the log's size or line lengths.
+ * error line (compat §3.8), in constant memory whatever the log's size or line lengths. The tool's
+ * own `=== madengine: ` lines are not scanned (they quote the args; difference NN-input).
  *
  *   const scanner = new LogScanner(options);
  *   for await (const chunk of stream) scanner.push(chunk);
@@ -10,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { ErrorLineScanner } from './error-scan.ts';
 import type { ErrorScanOptions } from './error-scan.ts';
 import { HuggingFaceMatcher, PerformanceMatcher } from './perf-pattern.ts';
+import { ToolLineFilter } from './tool-lines.ts';
 import { Utf8Cleaner } from './utf8.ts';
 
 export interface LogScanOptions extends ErrorScanOptions {
@@ -34,6 +36,7 @@ export interface LogScan {
 
 export class LogScanner {
   private readonly utf8 = new Utf8Cleaner();
+  private readonly toolLines = new ToolLineFilter();
   private readonly performance = new PerformanceMatcher();
   private readonly huggingFace = new HuggingFaceMatcher();
   private readonly errors: ErrorLineScanner | null;
@@ -49,7 +52,10 @@ export class LogScanner {
   push(chunk: Uint8Array): void {
     if (this.ended) throw new Error('LogScanner.push() after end()');
     this.bytes += chunk.byteLength;
-    const text = this.utf8.push(chunk);
+    this.scan(this.toolLines.push(this.utf8.push(chunk)));
+  }
+
+  private scan(text: Buffer): void {
     if (text.length === 0) return;
     if (!this.performance.done) {
       this.performance.push(text);
@@ -63,6 +69,7 @@ export class LogScanner {
     if (!this.ended) {
       this.ended = true;
       this.utf8.end();
+      this.scan(this.toolLines.end());
       this.performance.end();
       if (!this.performance.done) this.huggingFace.end();
       this.errors?.end();

@@ -24,6 +24,11 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 
+/** Whether `text` is one repository path component Docker accepts (lower-case letters and digits joined by '.', '_', '__' or dashes). */
+export function isRepositoryComponent(text: string): boolean {
+  return COMPONENT.test(text);
+}
+
 export function parseImageReference(text: string): ImageReference {
   const fail = (why: string): never => {
     throw new ConfigError(`invalid image reference '${text}': ${why} (expected [registry/]repository[:tag][@digest], e.g. 127.0.0.1:5000/org/image:tag)`);

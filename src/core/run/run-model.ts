@@ -21,6 +21,7 @@ import { contextMounts, modelEnvironment, scriptPlan, type ToolDefinition } from
 import { prepareData, type DataConfig, type PreparedData } from './data.ts';
 import { resolveRunTimeout } from './timeout.ts';
 import { imageToRun } from './image-source.ts';
+import { scriptPathProblem } from './script-paths.ts';
 
 /** What one model's run needs of the run phase's options. */
 export interface RunModelOptions {
@@ -126,6 +127,8 @@ export async function runModel(
   logger.info(
     `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
   );
+  const escaped = await scriptPathProblem(spec);
+  if (escaped !== undefined) return result('FAILURE', escaped);
   const startedAtMs = Date.now();
   const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
   row.test_duration = outcome.durationSeconds.toFixed(2);

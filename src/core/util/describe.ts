@@ -8,7 +8,12 @@ const MAX_LENGTH = 60;
 
 /** The value as JSON (String() for what JSON cannot show), cut to `maxLength` characters with "...". */
 export function shortJson(value: unknown, maxLength = MAX_LENGTH): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[...]' : '{...}'; // too deep (or cyclic) to render
+  }
   return text.length > maxLength ? `${text.slice(0, maxLength - 3)}...` : text;
 }
 

@@ -26,6 +26,11 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
 export function parseJsonText(text: string, displayPath: string, ErrorType: typeof MadError = DiscoveryError): unknown {
   // A UTF-8 byte order mark is invisible in editors; accept it rather than report a baffling error at 1:1.
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const tooDeep = jsonNestingFault(body);
+  if (tooDeep !== undefined) {
+    const { line, column } = lineColumnAt(body, tooDeep.offset);
+    throw new ErrorType(`${displayPath}:${line}:${column}: invalid JSON: ${tooDeep.reason}`, { file: displayPath, line, column });
+  }
   try {
     return JSON.parse(body);
   } catch (error) {
@@ -45,8 +50,32 @@ export interface JsonSyntaxFault {
   reason: string;
 }
 
+/**
+ * Deepest nesting of lists and objects accepted. Real catalogues, manifests and contexts nest a few
+ * levels; anything far deeper would only overflow the stack of the code that walks the value
+ * (validation, copies, messages) and crash with "Maximum call stack size exceeded".
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** Where `text` first nests deeper than MAX_JSON_DEPTH (brackets inside strings do not count), else undefined. Iterative. */
+export function jsonNestingFault(text: string): JsonSyntaxFault | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+    } else if (code === 0x5b /* [ */ || code === 0x7b /* { */) {
+      if (++depth > MAX_JSON_DEPTH) return { offset: i, reason: `lists and objects are nested more than ${MAX_JSON_DEPTH} levels deep` };
+    } else if (code === 0x5d /* ] */ || code === 0x7d /* } */) depth--;
+  }
+  return undefined;
+}
+
 /** The first syntax error in `text` (strict JSON), or undefined when it is valid. */
 export function findJsonSyntaxError(text: string): JsonSyntaxFault | undefined {
+  // The scanner below recurses per level: report deep nesting before it could overflow.
+  const tooDeep = jsonNestingFault(text);
+  if (tooDeep !== undefined) return tooDeep;
   let pos = 0;
   const fail = (reason: string, at = pos): never => {
     throw { offset: at, reason } satisfies JsonSyntaxFault;

@@ -4,6 +4,8 @@
  * Supports dicts, lists, tuples (as arrays), str (single/double/triple quotes, escapes,
  * adjacent-literal concatenation), int/float, True/False/None. Nothing is evaluated.
  */
+import { MAX_JSON_DEPTH } from './json-file.ts';
+
 export class PythonLiteralError extends Error {
   constructor(
     message: string,
@@ -54,6 +56,7 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   atEnd(): boolean {
@@ -77,9 +80,7 @@ class Parser {
     this.skipSpace();
     if (this.atEnd()) this.fail('expected a value');
     const ch = this.text[this.pos]!;
-    if (ch === '{') return this.dict();
-    if (ch === '[') return this.sequence('[', ']');
-    if (ch === '(') return this.sequence('(', ')');
+    if (ch === '{' || ch === '[' || ch === '(') return this.nested(ch);
     if (ch === "'" || ch === '"') return this.strings();
     if (/[-+0-9.]/.test(ch)) return this.number();
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.text.slice(this.pos))?.[0];
@@ -88,6 +89,14 @@ class Parser {
       return word === 'True' ? true : word === 'False' ? false : null;
     }
     return this.fail(word ? `'${word}' is not a literal (only True, False, None are allowed)` : `unexpected '${ch}'`);
+  }
+
+  /** A dict, list or tuple, at most MAX_JSON_DEPTH deep (deeper would overflow the stack here and in every consumer). */
+  private nested(open: '{' | '[' | '('): unknown {
+    if (++this.depth > MAX_JSON_DEPTH) this.fail(`lists, tuples and dicts are nested more than ${MAX_JSON_DEPTH} levels deep`);
+    const value = open === '{' ? this.dict() : open === '[' ? this.sequence('[', ']') : this.sequence('(', ')');
+    this.depth--;
+    return value;
   }
 
   private expect(ch: string): void {
