@@ -4,6 +4,7 @@
  * `deploy` (local | slurm | k8s) will branch here.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { mergeContexts } from '../core/context/merge.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { validateContext } from '../core/context/validate.ts';
@@ -16,6 +17,7 @@ import { runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
 import type { Executor } from '../core/run/executor.ts';
 import { splitTags } from '../core/hub/tags.ts';
+import { liveOutput } from '../core/util/live-output.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { buildSelection } from './build.ts';
 import { contextForBuild } from './build-context.ts';
@@ -108,28 +110,34 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
       }
     }
 
-    const result = await logger.group('Run models', () =>
-      runPhase({
-        manifest,
-        hubDir,
-        context,
-        executor: executor!,
-        system,
-        credentials,
-        output: options.output,
-        timeout: options.timeout,
-        keepAlive: options.keepAlive ?? false,
-        keepModelDir: options.keepModelDir ?? false,
-        skipModelRun: options.skipModelRun ?? false,
-        onModelOutput: options.liveOutput ? (text) => process.stdout.write(text) : undefined,
-        disableSkipGpuArch: options.disableSkipGpuArch ?? false,
-        dataConfig,
-        runId: options.runId,
-        failedBuilds,
-        logger,
-        signal: options.signal,
-      }),
-    );
+    // Bounded and never fatal: a slow or closed console must not cost the run (issue 9).
+    const live = options.liveOutput
+      ? liveOutput(process.stdout, { fullOutput: `the run logs (*.live.log) in ${path.dirname(path.resolve(options.output))}` })
+      : undefined;
+    const result = await logger
+      .group('Run models', () =>
+        runPhase({
+          manifest,
+          hubDir,
+          context,
+          executor: executor!,
+          system,
+          credentials,
+          output: options.output,
+          timeout: options.timeout,
+          keepAlive: options.keepAlive ?? false,
+          keepModelDir: options.keepModelDir ?? false,
+          skipModelRun: options.skipModelRun ?? false,
+          onModelOutput: live ? (text) => live.write(text) : undefined,
+          disableSkipGpuArch: options.disableSkipGpuArch ?? false,
+          dataConfig,
+          runId: options.runId,
+          failedBuilds,
+          logger,
+          signal: options.signal,
+        }),
+      )
+      .finally(() => live?.close());
     return { ...result, executor: executor.kind, exitCode: result.exitCode !== ExitCode.SUCCESS ? result.exitCode : buildExit };
   } finally {
     await executor?.cleanup();
