@@ -21,6 +21,10 @@ const brokenStreams = new WeakMap<object, { broken: boolean }>();
  * stream (safe to call again). Returns a view that says whether the stream broke.
  */
 export function quietOnClosedPipe(stream: OutputStream): { readonly broken: boolean } {
+  return streamState(stream);
+}
+
+function streamState(stream: OutputStream): { broken: boolean } {
   let state = brokenStreams.get(stream);
   if (state === undefined) {
     const created = { broken: false };
@@ -39,7 +43,7 @@ export function quietOnClosedPipe(stream: OutputStream): { readonly broken: bool
 
 /** Writes without ever throwing (a stream may fail synchronously, e.g. EBADF). Returns false if the stream broke. */
 function safeWrite(stream: OutputStream, data: string | Buffer): boolean {
-  const state = quietOnClosedPipe(stream);
+  const state = streamState(stream);
   if (state.broken || stream.destroyed) return false;
   try {
     stream.write(data);
