@@ -13,7 +13,8 @@ import type { Logger } from '../core/log.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
-import { runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
 import type { Executor } from '../core/run/executor.ts';
 import { splitTags } from '../core/hub/tags.ts';
@@ -21,6 +22,7 @@ import { liveOutput } from '../core/util/live-output.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { buildSelection } from './build.ts';
 import { contextForBuild } from './build-context.ts';
+import { removeRunContainers } from './cleanup.ts';
 import { chooseExecutor } from './executor.ts';
 import { loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
 
@@ -72,9 +74,13 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
   );
   const credentials = await loadAllCredentials(hubDir, options.credentials);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
+  const runId = options.runId ?? newRunId();
   let executor: Executor | undefined;
+  let runDirLock: RunDirLock | undefined;
   try {
-    const chosen = await chooseExecutor(loaded.context.executor, logger);
+    const chosen = await chooseExecutor(loaded.context.executor, logger, undefined, {
+      onModelProcessGroup: (pgid) => runDirLock?.recordProcessGroup(pgid),
+    });
     executor = chosen.executor;
 
     let manifest: BuildManifest;
@@ -110,6 +116,8 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
       }
     }
 
+    // One run at a time in <hub>/run_directory; a killed run's leftovers are cleaned up here.
+    runDirLock = await lockRunDirectory(hubDir, { runId, logger, onDeadRun: (deadRunId) => removeRunContainers(deadRunId, logger) });
     // Bounded and never fatal: a slow or closed console must not cost the run (issue 9).
     const live = options.liveOutput
       ? liveOutput(process.stdout, { fullOutput: `the run logs (*.live.log) in ${path.dirname(path.resolve(options.output))}` })
@@ -141,5 +149,6 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
     return { ...result, executor: executor.kind, exitCode: result.exitCode !== ExitCode.SUCCESS ? result.exitCode : buildExit };
   } finally {
     await executor?.cleanup();
+    await runDirLock?.release();
   }
 }
