@@ -345,7 +345,7 @@ describe('docker executor specifics', () => {
     const spec = makeSpec(hub, { image: testImage, mounts: [{ hostPath: data, containerPath: '/data', readOnly: true }], keepAlive: true });
     const outcome = await executor.run(spec, []);
     assert.equal(outcome.exitCode, 0, await fs.readFile(spec.logFile, 'utf8'));
-    assert.equal(outcome.container, containerName(testImage));
+    assert.equal(outcome.container, containerName(testImage, { runId: spec.runId }));
     const log = await fs.readFile(spec.logFile, 'utf8');
     assert.match(log, /^dataset$/m);
     assert.match(log, /^\/myworkspace\/run_directory$/m);
@@ -367,23 +367,29 @@ describe('docker executor specifics', () => {
     await docker!.getContainer(outcome.container!).remove({ force: true });
   });
 
-  test('a container left with the same name is replaced (madengine removes it first)', async (t) => {
+  test('a container of another run of the same image is never removed (names end with the run id)', async (t) => {
     const executor = await dockerSetup(t);
     if (!executor) return;
-    const stale = await docker!.createContainer({
-      name: containerName(testImage),
+    const otherRun = `other-run-${process.pid}`;
+    const other = await docker!.createContainer({
+      name: containerName(testImage, { runId: otherRun }),
       Image: testImage,
       Cmd: ['cat'],
       Tty: true,
-      Labels: { 'org.madengine.test': 'stale' },
+      Labels: { [LABEL_RUN_ID]: otherRun },
     });
-    await stale.start();
-    const hub = await makeHub();
-    const spec = makeSpec(hub, { image: testImage });
-    const outcome = await executor.run(spec, []);
-    assert.equal(outcome.exitCode, 0, await fs.readFile(spec.logFile, 'utf8'));
-    await assert.rejects(stale.inspect(), { statusCode: 404 });
-    assert.deepEqual(await containersOf(spec.runId), []);
+    await other.start();
+    try {
+      const hub = await makeHub();
+      const spec = makeSpec(hub, { image: testImage });
+      const outcome = await executor.run(spec, []);
+      assert.equal(outcome.exitCode, 0, await fs.readFile(spec.logFile, 'utf8'));
+      assert.notEqual(outcome.container, containerName(testImage, { runId: otherRun }));
+      assert.equal((await other.inspect()).State.Running, true, 'the other run keeps its container');
+      assert.deepEqual(await containersOf(spec.runId), []);
+    } finally {
+      await other.remove({ force: true });
+    }
   });
 
   test('an AMD run on an image without a video group still starts (with a warning)', async (t) => {

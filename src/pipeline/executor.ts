@@ -8,7 +8,7 @@ import type { AdditionalContext } from '../core/context/schema.ts';
 import type { Executor } from '../core/run/executor.ts';
 import { connectDocker, ensureDocker } from '../engines/docker/connection.ts';
 import { dockerExecutor } from '../engines/docker/container-executor.ts';
-import { hostExecutor } from '../engines/host/host-executor.ts';
+import { hostExecutor, type HostExecutorOptions } from '../engines/host/host-executor.ts';
 
 export interface ChosenExecutor {
   executor: Executor;
@@ -20,9 +20,10 @@ export async function chooseExecutor(
   requested: AdditionalContext['executor'],
   logger: Logger,
   connect: () => Promise<Docker> = () => connectDocker(),
+  host: HostExecutorOptions = {},
 ): Promise<ChosenExecutor> {
   const kind = requested ?? 'auto';
-  if (kind === 'host') return { executor: hostExecutor() };
+  if (kind === 'host') return { executor: hostExecutor(host) };
   const docker = await connect();
   try {
     const info = await ensureDocker(docker, { timeoutMs: 5000 });
@@ -31,6 +32,6 @@ export async function chooseExecutor(
   } catch (error) {
     if (kind === 'docker') throw error;
     logger.info('executor: host (no Docker daemon answers; picked automatically — set executor in the additional context to choose)');
-    return { executor: hostExecutor() };
+    return { executor: hostExecutor(host) };
   }
 }

@@ -4,6 +4,7 @@
  * `deploy` (local | slurm | k8s) will branch here.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { mergeContexts } from '../core/context/merge.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { validateContext } from '../core/context/validate.ts';
@@ -13,13 +14,16 @@ import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
-import { runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
 import type { Executor } from '../core/run/executor.ts';
 import { splitTags } from '../core/hub/tags.ts';
+import { liveOutput } from '../core/util/live-output.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { buildSelection } from './build.ts';
 import { contextForBuild } from './build-context.ts';
+import { removeRunContainers } from './cleanup.ts';
 import { chooseExecutor } from './executor.ts';
 import { addSecrets, loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
 
@@ -81,9 +85,13 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   const credentials = await loadAllCredentials(hubDir, options.credentials);
   addSecrets(redactor, { credentials }, logger);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
+  const runId = options.runId ?? newRunId();
   let executor: Executor | undefined;
+  let runDirLock: RunDirLock | undefined;
   try {
-    const chosen = await chooseExecutor(loaded.context.executor, logger);
+    const chosen = await chooseExecutor(loaded.context.executor, logger, undefined, {
+      onModelProcessGroup: (pgid) => runDirLock?.recordProcessGroup(pgid),
+    });
     executor = chosen.executor;
 
     let manifest: BuildManifest;
@@ -121,31 +129,40 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     }
 
     addSecrets(redactor, { contextEnv: [context.env_vars, context.docker_env_vars] }, logger);
-    const result = await logger.group('Run models', () =>
-      runPhase({
-        redactor,
-        manifest,
-        hubDir,
-        context,
-        executor: executor!,
-        system,
-        credentials,
-        output: options.output,
-        timeout: options.timeout,
-        keepAlive: options.keepAlive ?? false,
-        keepModelDir: options.keepModelDir ?? false,
-        skipModelRun: options.skipModelRun ?? false,
-        onModelOutput: options.liveOutput ? (text) => process.stdout.write(text) : undefined,
-        disableSkipGpuArch: options.disableSkipGpuArch ?? false,
-        dataConfig,
-        runId: options.runId,
-        failedBuilds,
-        logger,
-        signal: options.signal,
-      }),
-    );
+    // One run at a time in <hub>/run_directory; a killed run's leftovers are cleaned up here.
+    runDirLock = await lockRunDirectory(hubDir, { runId, logger, onDeadRun: (deadRunId) => removeRunContainers(deadRunId, logger) });
+    // Bounded and never fatal: a slow or closed console must not cost the run (issue 9).
+    const live = options.liveOutput
+      ? liveOutput(process.stdout, { fullOutput: `the run logs (*.live.log) in ${path.dirname(path.resolve(options.output))}` })
+      : undefined;
+    const result = await logger
+      .group('Run models', () =>
+        runPhase({
+          redactor,
+          manifest,
+          hubDir,
+          context,
+          executor: executor!,
+          system,
+          credentials,
+          output: options.output,
+          timeout: options.timeout,
+          keepAlive: options.keepAlive ?? false,
+          keepModelDir: options.keepModelDir ?? false,
+          skipModelRun: options.skipModelRun ?? false,
+          onModelOutput: live ? (text) => live.write(text) : undefined,
+          disableSkipGpuArch: options.disableSkipGpuArch ?? false,
+          dataConfig,
+          runId,
+          failedBuilds,
+          logger,
+          signal: options.signal,
+        }),
+      )
+      .finally(() => live?.close());
     return { ...result, executor: executor.kind, exitCode: result.exitCode !== ExitCode.SUCCESS ? result.exitCode : buildExit };
   } finally {
     await executor?.cleanup();
+    await runDirLock?.release();
   }
 }

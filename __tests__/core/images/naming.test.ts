@@ -82,9 +82,18 @@ describe('containerName (compat §3.3)', () => {
   });
 
   it('adds the node rank for multi-node runs', () => {
-    assert.equal(containerName('ci-dummy_dummy.ubuntu.amd', 0), 'container_ci-dummy_dummy.ubuntu.amd_node0');
-    assert.equal(containerName('ci-x', '3'), 'container_ci-x_node3');
-    assert.equal(containerName('ci-x', ''), 'container_ci-x');
+    assert.equal(containerName('ci-dummy_dummy.ubuntu.amd', { rank: 0 }), 'container_ci-dummy_dummy.ubuntu.amd_node0');
+    assert.equal(containerName('ci-x', { rank: '3' }), 'container_ci-x_node3');
+    assert.equal(containerName('ci-x', { rank: '' }), 'container_ci-x');
+  });
+
+  it('ends with the run id, so two runs of one image never share a name (difference NN-lifecycle)', () => {
+    const uuid = '0b7e4c1a-2f5d-4e8b-9a3c-5d6e7f8a9b0c';
+    assert.equal(containerName('ci-x', { runId: uuid }), 'container_ci-x_7f8a9b0c');
+    assert.equal(containerName('ci-x', { runId: '9876543210-1-ab12cd34' }), 'container_ci-x_ab12cd34');
+    assert.equal(containerName('ci-x', { runId: 'run 1/é', rank: 2 }), 'container_ci-x_node2_run_1__');
+    assert.notEqual(containerName('ci-x', { runId: '9876543210-1-ab12cd34' }), containerName('ci-x', { runId: '9876543210-1-ffff0000' }));
+    assert.match(containerName('ci-x', { runId: 'run 1/é' }), /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 
   it('gives digest-pinned references a name Docker accepts', () => {

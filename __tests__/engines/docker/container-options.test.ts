@@ -25,7 +25,7 @@ const devicesOf = (options: Docker.ContainerCreateOptions): Docker.DeviceMapping
 describe('containerCreateOptions', () => {
   test('AMD: madengine options, /dev/kfd and one renderD per assigned GPU', () => {
     const options = containerCreateOptions(spec({ gpus: { vendor: 'AMD', devices: [0, 3], renderMinors: [128, 152, 999] } }), withFuse);
-    assert.equal(options.name, 'container_ci-dummy_dummy.ubuntu.amd');
+    assert.equal(options.name, 'container_ci-dummy_dummy.ubuntu.amd_run-42');
     assert.equal(options.Image, 'ci-dummy_dummy.ubuntu.amd');
     assert.deepEqual(options.Cmd, ['cat']);
     assert.equal(options.Tty, true);
@@ -123,9 +123,10 @@ describe('containerCreateOptions', () => {
     assert.equal(containerCreateOptions(spec(), noDevices).HostConfig!.CpusetCpus, undefined);
   });
 
-  test('registry references and digests give madengine container names', () => {
-    assert.equal(containerCreateOptions(spec({ image: 'rocm/tensorflow:latest' }), noDevices).name, 'container_rocm_tensorflow_latest');
-    assert.equal(containerCreateOptions(spec({ image: 'reg:5000/ci-x@sha256:abc' }), noDevices).name, 'container_reg_5000_ci-x');
+  test('registry references and digests give madengine container names, with the run id at the end', () => {
+    assert.equal(containerCreateOptions(spec({ image: 'rocm/tensorflow:latest' }), noDevices).name, 'container_rocm_tensorflow_latest_run-42');
+    assert.equal(containerCreateOptions(spec({ image: 'reg:5000/ci-x@sha256:abc' }), noDevices).name, 'container_reg_5000_ci-x_run-42');
+    assert.notEqual(containerCreateOptions(spec({ runId: 'run-43' }), noDevices).name, containerCreateOptions(spec(), noDevices).name);
   });
 
   test('no image is a configuration error', () => {

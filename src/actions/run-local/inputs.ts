@@ -62,6 +62,7 @@ export function readInputs(): Inputs {
 }
 
 /** The post step needs only this, and must not fail on inputs the main step already rejected. */
-export function readPostInputs(): Pick<Inputs, 'keepAlive'> {
-  return { keepAlive: inputReader(INPUT_NAMES).boolean('keep-alive', false) };
+export function readPostInputs(): Pick<Inputs, 'keepAlive' | 'hubDir'> {
+  const input = inputReader(INPUT_NAMES);
+  return { keepAlive: input.boolean('keep-alive', false), hubDir: path.resolve(workspace(), input.optional('hub') ?? '.') };
 }

@@ -1,14 +1,15 @@
 /**
  * run-local (and the one-step root action): run a manifest (a path, or an artifact from
  * build-push) or tags on this self-hosted runner, append perf.csv and upload it as an artifact
- * named uniquely per matrix cell, write a job summary. The post step removes any container the
- * run left behind when the job was cancelled.
+ * named uniquely per matrix cell, write a job summary. The post step stops any host process and
+ * removes any container the run left behind when the job was cancelled or its process killed.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { Logger } from '../../core/log.ts';
+import { releaseDeadRun } from '../../core/run/run-dir-lock.ts';
 import { newRunId } from '../../core/run/run-phase.ts';
 import { downloadNamed, uploadFiles } from '../../github/artifacts.ts';
 import { actionsLogger } from '../../github/logger.ts';
@@ -69,10 +70,16 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   }
 }
 
-/** Cancelled jobs: remove every container this run created (keep-alive ones were asked for, and are kept). */
-export async function post(inputs: Pick<Inputs, 'keepAlive'>, logger: Logger = actionsLogger()): Promise<void> {
+/**
+ * Cancelled or killed jobs: stop the host model processes this run left running and free its hub (by
+ * the run-dir lock's record), and remove every container this run created (keep-alive ones were
+ * asked for, and are kept; keep-alive never keeps host processes).
+ */
+export async function post(inputs: Pick<Inputs, 'keepAlive' | 'hubDir'>, logger: Logger = actionsLogger()): Promise<void> {
   const runId = getState('run-id');
-  if (!runId || inputs.keepAlive) return;
+  if (!runId) return;
+  await releaseDeadRun(inputs.hubDir, runId, logger);
+  if (inputs.keepAlive) return;
   await removeRunContainers(runId, logger);
 }
 

@@ -10,6 +10,13 @@ export interface ProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, then stdin is closed. Use this (not argv) for secrets. */
   input?: string | Buffer;
+  /**
+   * Keep the child's stdin open and empty while it runs (no `input`): it reads end-of-file the moment
+   * this process dies, even by SIGKILL, which is how the host watchdog knows to kill the model.
+   */
+  lifeline?: boolean;
+  /** Called with the child's pid once it is spawned (it leads its own process group). */
+  onSpawn?: (pid: number) => void;
   /** Milliseconds; 0 or undefined means no limit. */
   timeoutMs?: number;
   /** Aborting kills the process group (SIGTERM, then SIGKILL after `killGraceMs`). */
@@ -78,7 +85,9 @@ export function runProcess(command: string, args: readonly string[], options: Pr
     child.stdin.on('error', () => {
       /* the child may exit without reading its input */
     });
-    child.stdin.end(options.input);
+    if (options.lifeline) child.once('close', () => child.stdin.destroy());
+    else child.stdin.end(options.input);
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
 
     const finish = (): void => {
       timeoutTimer?.clear();

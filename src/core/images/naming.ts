@@ -83,13 +83,22 @@ export function hostRunLogName(modelName: string): string {
 
 /**
  * Container name for an image: "container_" + image with / and : replaced by _, plus "_node<rank>"
- * on multi-node runs. A digest is dropped so digest-pinned references still give a name Docker accepts
- * (and the same name as the unpinned reference).
+ * on multi-node runs, plus "_<run>" (the last 8 characters of the run id) so two runs of the same
+ * image on one machine never share a name (madengine's names stop before it; difference NN-lifecycle).
+ * A digest is dropped so digest-pinned references still give a name Docker accepts (and the same
+ * name as the unpinned reference).
  */
-export function containerName(imageRef: string, rank?: string | number): string {
+export function containerName(imageRef: string, options: { runId?: string; rank?: string | number } = {}): string {
   const withoutDigest = imageRef.trim().split('@', 1)[0]!;
   const base = `container_${withoutDigest.replace(/[/:]/g, '_')}`;
-  return rank === undefined || rank === '' ? base : `${base}_node${rank}`;
+  const { runId, rank } = options;
+  const ranked = rank === undefined || rank === '' ? base : `${base}_node${rank}`;
+  return runId ? `${ranked}_${runSuffix(runId)}` : ranked;
+}
+
+/** A run id as a container name part: characters Docker takes, short (its random end). */
+function runSuffix(runId: string): string {
+  return runId.replace(/[^a-zA-Z0-9_.-]/g, '_').slice(-8);
 }
 
 function repositoryOf(credentials: Credentials | undefined, key: string): string | undefined {

@@ -13,7 +13,7 @@ import { consoleLogger, type Logger } from '../../core/log.ts';
 import type { Executor, ModelRunOutcome, ModelRunSpec } from '../../core/run/executor.ts';
 import { CONTAINER_WORKSPACE, MODEL_DIR_NAME, renderRunScript } from '../../core/run/script.ts';
 import { collectResults, openRunLog, removeModelDir, type RunLog } from '../host/run-output.ts';
-import { containerCreateOptions, type ContainerOptionsSettings } from './container-options.ts';
+import { containerCreateOptions, LABEL_RUN_ID, type ContainerOptionsSettings } from './container-options.ts';
 import { pullImage } from './images.ts';
 
 export interface DockerExecutorOptions extends ContainerOptionsSettings {
@@ -165,13 +165,8 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       }
       outcome.imageId = image.id;
       createOptions.Image = image.ref;
-      // madengine removes a container left with the same name (e.g. by an earlier --keep-alive run).
-      try {
-        await docker.getContainer(name).remove({ force: true });
-        log.note(`removed an existing container named ${name}`);
-      } catch (error) {
-        if (statusCode(error) !== 404) throw error;
-      }
+      // The name is unique to this run, so no container of another run (live or kept) is ever removed
+      // to make room (madengine removed any container of that name; difference NN-lifecycle).
       container = await createAndStart(createOptions, log);
       const started = container;
       log.note(`container ${name} (${started.id.slice(0, 12)}) from image ${spec.image}`);
@@ -272,8 +267,10 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       if (spec.keepAlive && !killed) {
         owned.delete(container.id); // the user's now
         const name = outcome.container!;
-        logger.info(`keep-alive: container ${name} is still running. Enter it: docker exec -it ${name} bash`);
-        logger.info(`keep-alive: stop and remove it: docker stop ${name} && docker rm ${name}`);
+        logger.info(`keep-alive: container ${name} (run ${spec.runId}) is still running. Enter it: docker exec -it ${name} bash`);
+        logger.info(
+          `keep-alive: stop and remove it: docker rm -f ${name} (every container of this run: docker ps -aq --filter label=${LABEL_RUN_ID}=${spec.runId})`,
+        );
       } else {
         try {
           await killContainer(container.id);

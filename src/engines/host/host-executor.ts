@@ -10,6 +10,7 @@ import type { Executor, GpuAssignment, ModelRunOutcome, ModelRunSpec } from '../
 import { MODEL_DIR_NAME, renderRunScript } from '../../core/run/script.ts';
 import { hostBaseEnvironment } from './host-env.ts';
 import { collectResults, openRunLog, removeModelDir, type RunLog } from './run-output.ts';
+import { watchdogArgs } from './watchdog.ts';
 
 export interface HostExecutorOptions {
   /** Process runner (default runProcess); injectable for tests. */
@@ -17,6 +18,11 @@ export interface HostExecutorOptions {
   /** Base environment (default process.env). */
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /**
+   * Told the process group of each model as it starts (undefined once it ended), so a post step or
+   * the next run can stop it if this process is killed before it can (run-dir lock).
+   */
+  onModelProcessGroup?: (pgid: number | undefined) => void | Promise<void>;
 }
 
 /** Limits the model to its assigned GPUs the way the vendors' runtimes read it. */
@@ -55,10 +61,11 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
       return outcome;
     }
 
-    // taskset stands in for docker's --cpuset-cpus.
+    // taskset stands in for docker's --cpuset-cpus. The watchdog kills the model if this process dies.
     const cpuset = spec.cpuset?.replace(/\s+/g, '') ?? '';
     const command = cpuset !== '' ? 'taskset' : 'bash';
-    const args = cpuset !== '' ? ['-c', cpuset, 'bash', '-c', script] : ['-c', script];
+    const args = cpuset !== '' ? ['-c', cpuset, 'bash', ...watchdogArgs(script)] : watchdogArgs(script);
+    let recorded: Promise<void> = Promise.resolve();
     const processOptions: ProcessOptions = {
       cwd: spec.hubDir,
       env: { ...hostBaseEnvironment(baseEnv), ...gpuVisibilityEnv(spec.gpus), ...spec.env },
@@ -66,6 +73,10 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
       onStderr: log.write,
       // The output is in the log; keep little in memory.
       maxCaptureBytes: 64 * 1024,
+      lifeline: true,
+      onSpawn: (pid) => {
+        recorded = recordProcessGroup(pid, log);
+      },
     };
     if (spec.timeoutSeconds !== null && spec.timeoutSeconds > 0) processOptions.timeoutMs = spec.timeoutSeconds * 1000;
     if (spec.signal) processOptions.signal = spec.signal;
@@ -81,6 +92,8 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
       outcome.error = `cannot start ${command}: ${errorMessage(error)}`;
       log.note(`error: ${outcome.error}`);
     }
+    await recorded;
+    await recordProcessGroup(undefined, log);
 
     try {
       outcome.collected = await collectResults(modelDir, collect, spec.outputDir);
@@ -95,6 +108,15 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
     return outcome;
   }
 
+  /** A record that cannot be written costs only the post step's safety net: noted, never fatal. */
+  async function recordProcessGroup(pgid: number | undefined, log: RunLog): Promise<void> {
+    try {
+      await options.onModelProcessGroup?.(pgid);
+    } catch (error) {
+      log.note(`could not record the model's process group: ${errorMessage(error)}`);
+    }
+  }
+
   async function closeLog(log: RunLog, file: string): Promise<void> {
     try {
       await log.close();
@@ -106,7 +128,7 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
   return {
     kind: 'host',
     run,
-    // Processes die with their group on timeout/abort; nothing outlives a run.
+    // Processes die with their group on timeout/abort, and with the watchdog when this process dies.
     cleanup: async () => {},
   };
 }
