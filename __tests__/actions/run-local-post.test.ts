@@ -55,27 +55,31 @@ async function postStep(runId: string, hubDir: string, keepAlive = false): Promi
   return logger.lines;
 }
 
-test('post step: the host model of a killed main step is stopped, its run directory removed, the hub freed (keep-alive too)', async () => {
-  const hub = await mkdtemp(path.join(tmpdir(), 'madengine-post-'));
-  const modelPid = await killedMainStep(hub, 'run-killed');
-  assert.ok(!processGone(modelPid), 'the model outlived its main step');
+test(
+  'post step: the host model of a killed main step is stopped, its run directory removed, the hub freed (keep-alive too)',
+  { timeout: 180_000 },
+  async () => {
+    const hub = await mkdtemp(path.join(tmpdir(), 'madengine-post-'));
+    const modelPid = await killedMainStep(hub, 'run-killed');
+    assert.ok(!processGone(modelPid), 'the model outlived its main step');
 
-  // Another run's post step leaves it alone.
-  await postStep('run-other', hub);
-  assert.ok(!processGone(modelPid));
+    // Another run's post step leaves it alone.
+    await postStep('run-other', hub);
+    assert.ok(!processGone(modelPid));
 
-  const lines = await postStep('run-killed', hub, true);
-  await waitFor(() => processGone(modelPid) || undefined);
-  assert.ok(!existsSync(path.join(hub, 'run_directory')));
-  assert.ok(!existsSync(path.join(hub, 'run_directory.lock')));
-  assert.ok(
-    lines.some((line) => line.startsWith('warn: run run-killed (process ') && line.includes(`ended without releasing hub ${hub}`)),
-    lines.join('\n'),
-  );
-  assert.ok(lines.some((line) => line.includes(`stopped the host model processes (process group ${modelPid})`)));
-});
+    const lines = await postStep('run-killed', hub, true);
+    await waitFor(() => processGone(modelPid) || undefined);
+    assert.ok(!existsSync(path.join(hub, 'run_directory')));
+    assert.ok(!existsSync(path.join(hub, 'run_directory.lock')));
+    assert.ok(
+      lines.some((line) => line.startsWith('warn: run run-killed (process ') && line.includes(`ended without releasing hub ${hub}`)),
+      lines.join('\n'),
+    );
+    assert.ok(lines.some((line) => line.includes(`stopped the host model processes (process group ${modelPid})`)));
+  },
+);
 
-test('post step: the lock of a live run is left alone', async () => {
+test('post step: the lock of a live run is left alone', { timeout: 180_000 }, async () => {
   const hub = await mkdtemp(path.join(tmpdir(), 'madengine-post-'));
   await mkdir(path.join(hub, 'run_directory'));
   const lock = await lockRunDirectory(hub, { runId: 'run-live', logger: memoryLogger() });

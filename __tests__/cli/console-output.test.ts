@@ -52,14 +52,14 @@ function runArgs(out: string): string[] {
   return ['run', '--tags', 'loud', '--hub', hub, '-o', path.join(out, 'perf.csv'), '-c', '{"executor": "host"}', '--live-output'];
 }
 
-test('`madengine discover | head -1` ends quietly with status 0 (no EPIPE stack trace)', () => {
+test('`madengine discover | head -1` ends quietly with status 0 (no EPIPE stack trace)', { timeout: 180_000 }, () => {
   const discover = intoHeadOne(['discover', '--hub', hub], work);
   assert.match(discover.firstLine, /^MODEL\s+TAGS/);
   assert.doesNotMatch(discover.stderr, /EPIPE|Error|at /, discover.stderr);
   assert.equal(discover.status, 0);
 });
 
-test("`madengine run --live-output | head -1`: the run goes on, perf.csv is written, the exit status is the run's", async () => {
+test("`madengine run --live-output | head -1`: the run goes on, perf.csv is written, the exit status is the run's", { timeout: 180_000 }, async () => {
   const out = path.join(work, 'head');
   await mkdir(out, { recursive: true });
   const run = intoHeadOne(runArgs(out), out);
@@ -69,28 +69,32 @@ test("`madengine run --live-output | head -1`: the run goes on, perf.csv is writ
   assert.match(perf, /loud.*SUCCESS/);
 });
 
-test('--live-output into a reader that does not read: output is dropped with a notice, not queued without bound; perf.csv is written', async () => {
-  const out = path.join(work, 'stalled');
-  await mkdir(out, { recursive: true });
-  const child = spawn(process.execPath, [...cliFromSource, ...runArgs(out)], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pause(); // the reader that never reads (until the run is over)
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const perfFile = path.join(out, 'perf.csv');
-  // Wait (as long as the test runner allows) for the row that shows the run went on.
-  while (!(existsSync(perfFile) && /SUCCESS/.test(await readFile(perfFile, 'utf8')))) await sleep(100);
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stdout.resume();
-  assert.equal(await exited, 0, stderr);
-  const notice =
-    /=== madengine: (\d+) bytes of live output dropped \(the console reader was too slow\); the full output is in the run logs \(\*\.live\.log\) in (.*)\n/.exec(
-      stdout,
-    );
-  assert.ok(notice, `a dropped-output notice in stdout (${stdout.length} bytes)`);
-  assert.ok(Number(notice[1]) > 10_000_000, `most of the 24 MB was dropped: ${notice[1]}`);
-  assert.ok(stdout.length < 24_000_000 - Number(notice[1]) + 1_000_000, 'what was not dropped is what reached the reader');
-  assert.equal(notice[2], out);
-  assert.ok((await readFile(path.join(out, 'loud.host.run.live.log'), 'utf8')).length > 24_000_000, 'the run log has everything');
-});
+test(
+  '--live-output into a reader that does not read: output is dropped with a notice, not queued without bound; perf.csv is written',
+  { timeout: 180_000 },
+  async () => {
+    const out = path.join(work, 'stalled');
+    await mkdir(out, { recursive: true });
+    const child = spawn(process.execPath, [...cliFromSource, ...runArgs(out)], { cwd: out, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause(); // the reader that never reads (until the run is over)
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const perfFile = path.join(out, 'perf.csv');
+    // Wait (as long as the test runner allows) for the row that shows the run went on.
+    while (!(existsSync(perfFile) && /SUCCESS/.test(await readFile(perfFile, 'utf8')))) await sleep(100);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.resume();
+    assert.equal(await exited, 0, stderr);
+    const notice =
+      /=== madengine: (\d+) bytes of live output dropped \(the console reader was too slow\); the full output is in the run logs \(\*\.live\.log\) in (.*)\n/.exec(
+        stdout,
+      );
+    assert.ok(notice, `a dropped-output notice in stdout (${stdout.length} bytes)`);
+    assert.ok(Number(notice[1]) > 10_000_000, `most of the 24 MB was dropped: ${notice[1]}`);
+    assert.ok(stdout.length < 24_000_000 - Number(notice[1]) + 1_000_000, 'what was not dropped is what reached the reader');
+    assert.equal(notice[2], out);
+    assert.ok((await readFile(path.join(out, 'loud.host.run.live.log'), 'utf8')).length > 24_000_000, 'the run log has everything');
+  },
+);

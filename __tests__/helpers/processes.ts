@@ -1,4 +1,4 @@
-/** Waiting for processes without timed assertions: poll until done, the test runner's timeout being the limit. */
+/** Waiting for processes without timed assertions: poll until done; the test's own timeout option (a safety net, not an assertion) is the limit. */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 

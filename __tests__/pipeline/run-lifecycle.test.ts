@@ -30,58 +30,66 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function args(tag: string, out: string): string[] {
-  return ['run', '--tags', tag, '--hub', hub, '-o', path.join(out, 'perf.csv'), '--timeout', '0', '-c', '{"executor": "host"}'];
+/** The host executor passes listed variables only: the sleeper learns where to write its pid from the context. */
+function hostContext(): Record<string, unknown> {
+  return { executor: 'host', docker_env_vars: { LIFECYCLE_PIDS: path.join(work, 'pids') } };
 }
 
-test('kill -9 of the CLI: its host model dies too; a second run meanwhile is refused; the next run takes over the stale lock', async () => {
-  const out = path.join(work, 'out');
-  await mkdir(out, { recursive: true });
-  const pids = path.join(work, 'pids');
-  await mkdir(pids, { recursive: true });
-  const cli = spawn(process.execPath, [...cliFromSource, ...args('sleeper', out)], {
-    cwd: out,
-    env: { ...process.env, LIFECYCLE_PIDS: pids },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let cliStderr = '';
-  cli.stderr.on('data', (chunk: Buffer) => (cliStderr += chunk.toString()));
-  const cliExit = new Promise((resolve) => cli.once('exit', resolve));
-  const lockFile = path.join(hub, 'run_directory.lock');
-  const sleepPidFile = path.join(pids, 'sleep.pid');
-  // Started, and its process group recorded in the lock for a post step.
-  const record = await waitFor(() => {
-    if (!existsSync(sleepPidFile) || !existsSync(lockFile)) return undefined;
-    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; data?: { runId?: string; pgid?: number } };
-    return typeof lock.data?.pgid === 'number' ? lock : undefined;
-  });
-  assert.equal(record.pid, cli.pid, cliStderr);
-  const sleepPid = Number(await readFile(sleepPidFile, 'utf8'));
+function args(tag: string, out: string): string[] {
+  return ['run', '--tags', tag, '--hub', hub, '-o', path.join(out, 'perf.csv'), '--timeout', '0', '-c', JSON.stringify(hostContext())];
+}
 
-  // A second run on the same hub fails at once, naming the first.
-  const second = spawnSync(process.execPath, [...cliFromSource, ...args('quick', out)], { cwd: out, encoding: 'utf8' });
-  assert.equal(second.status, 3, second.stderr);
-  assert.match(
-    second.stderr,
-    new RegExp(`hub ${hub} is in use by run ${record.data!.runId} \\(process ${cli.pid} on .*, started .*\\): two runs cannot share`),
-  );
-  assert.ok(!processGone(sleepPid), 'the refused run left the first one alone');
+test(
+  'kill -9 of the CLI: its host model dies too; a second run meanwhile is refused; the next run takes over the stale lock',
+  { timeout: 180_000 },
+  async () => {
+    const out = path.join(work, 'out');
+    await mkdir(out, { recursive: true });
+    const pids = path.join(work, 'pids');
+    await mkdir(pids, { recursive: true });
+    const cli = spawn(process.execPath, [...cliFromSource, ...args('sleeper', out)], {
+      cwd: out,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let cliStderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (cliStderr += chunk.toString()));
+    const cliExit = new Promise((resolve) => cli.once('exit', resolve));
+    const lockFile = path.join(hub, 'run_directory.lock');
+    const sleepPidFile = path.join(pids, 'sleep.pid');
+    // Started, and its process group recorded in the lock for a post step.
+    const record = await waitFor(() => {
+      if (!existsSync(sleepPidFile) || !existsSync(lockFile)) return undefined;
+      const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; data?: { runId?: string; pgid?: number } };
+      return typeof lock.data?.pgid === 'number' ? lock : undefined;
+    });
+    assert.equal(record.pid, cli.pid, cliStderr);
+    const sleepPid = Number(await readFile(sleepPidFile, 'utf8'));
 
-  cli.kill('SIGKILL');
-  await cliExit;
-  await waitFor(() => processGone(sleepPid) || undefined); // the test's own timeout is the limit
-  assert.ok(existsSync(path.join(hub, 'run_directory')), 'the killed run left its run directory');
+    // A second run on the same hub fails at once, naming the first.
+    const second = spawnSync(process.execPath, [...cliFromSource, ...args('quick', out)], { cwd: out, encoding: 'utf8' });
+    assert.equal(second.status, 3, second.stderr);
+    assert.match(
+      second.stderr,
+      new RegExp(`hub ${hub} is in use by run ${record.data!.runId} \\(process ${cli.pid} on .*, started .*\\): two runs cannot share`),
+    );
+    assert.ok(!processGone(sleepPid), 'the refused run left the first one alone');
 
-  // The next run finds the dead run's lock, cleans up, warns, and runs.
-  const next = spawnSync(process.execPath, [...cliFromSource, ...args('quick', out)], { cwd: out, encoding: 'utf8' });
-  assert.equal(next.status, 0, next.stderr);
-  assert.match(next.stderr, new RegExp(`warning: run ${record.data!.runId} \\(process ${cli.pid}, started .*\\) ended without releasing hub ${hub}`));
-  assert.match(await readFile(path.join(out, 'perf.csv'), 'utf8'), /quick.*SUCCESS/);
-  assert.ok(!existsSync(lockFile), 'released after the run');
-  assert.ok(!existsSync(path.join(hub, 'run_directory')));
-});
+    cli.kill('SIGKILL');
+    await cliExit;
+    await waitFor(() => processGone(sleepPid) || undefined); // the test's own timeout is the limit
+    assert.ok(existsSync(path.join(hub, 'run_directory')), 'the killed run left its run directory');
 
-test('the watchdog gives the model /dev/null as stdin (never the lifeline pipe of the tool)', async () => {
+    // The next run finds the dead run's lock, cleans up, warns, and runs.
+    const next = spawnSync(process.execPath, [...cliFromSource, ...args('quick', out)], { cwd: out, encoding: 'utf8' });
+    assert.equal(next.status, 0, next.stderr);
+    assert.match(next.stderr, new RegExp(`warning: run ${record.data!.runId} \\(process ${cli.pid}, started .*\\) ended without releasing hub ${hub}`));
+    assert.match(await readFile(path.join(out, 'perf.csv'), 'utf8'), /quick.*SUCCESS/);
+    assert.ok(!existsSync(lockFile), 'released after the run');
+    assert.ok(!existsSync(path.join(hub, 'run_directory')));
+  },
+);
+
+test('the watchdog gives the model /dev/null as stdin (never the lifeline pipe of the tool)', { timeout: 180_000 }, async () => {
   const out = path.join(work, 'status');
   await mkdir(out, { recursive: true });
   await writeFile(
