@@ -37,7 +37,8 @@ interface ChildReport {
 function row(i: number, columns: readonly string[]): Record<string, string> {
   const hex = (seed: number, length: number): string => {
     let out = '';
-    for (let x = Math.imul(seed + 1, 2654435761) >>> 0; out.length < length; x = Math.imul(x ^ (x >>> 15), 2246822519) >>> 0) out += x.toString(16).padStart(8, '0');
+    for (let x = Math.imul(seed + 1, 2654435761) >>> 0; out.length < length; x = Math.imul(x ^ (x >>> 15), 2246822519) >>> 0)
+      out += x.toString(16).padStart(8, '0');
     return out.slice(0, length);
   };
   const values: Record<string, string> = {
@@ -142,26 +143,30 @@ async function copyFileSynced(source: string, target: string): Promise<void> {
   }
 }
 
-/** One measurement on a fresh copy of `source` (or a fresh empty path). */
-async function measureOnce(module: string, dir: string, source: string | undefined, appends: number): Promise<ChildReport> {
-  const path = join(dir, 'target.csv');
-  await rm(path, { force: true });
-  if (source) await copyFileSynced(source, path);
-  try {
-    return await runChild(module, path, appends);
-  } finally {
-    await rm(path, { force: true });
-  }
+interface Case {
+  module: string;
+  /** The file to append to, copied afresh for each measurement; undefined: a new, empty perf.csv. */
+  source: string | undefined;
+  appends: number;
 }
 
 /**
- * `runs` measurements of each case, interleaved (so load from elsewhere hits both alike); per case
+ * `runs` measurements of each case, interleaved, each on a fresh copy; every copy of a round is made
+ * (and fsynced) before any of its children runs, so the copying disturbs all cases alike. Per case:
  * the median wall time, the median CPU time and the largest peak RSS.
  */
-async function measureCases(cases: readonly (() => Promise<ChildReport>)[], runs: number): Promise<ChildReport[]> {
+async function measureCases(dir: string, cases: readonly Case[], runs: number): Promise<ChildReport[]> {
   const reports: ChildReport[][] = cases.map(() => []);
-  for (let i = 0; i < runs; i++) for (const [c, run] of cases.entries()) reports[c]!.push(await run());
-  const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  for (let i = 0; i < runs; i++) {
+    const paths = cases.map((_, c) => join(dir, `target-${c}.csv`));
+    for (const [c, { source }] of cases.entries()) if (source) await copyFileSynced(source, paths[c]!);
+    try {
+      for (const [c, { module, appends }] of cases.entries()) reports[c]!.push(await runChild(module, paths[c]!, appends));
+    } finally {
+      for (const path of paths) await rm(path, { force: true });
+    }
+  }
+  const median = (values: number[]): number => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   return reports.map((list) => ({
     ...list[0]!,
     ms: median(list.map((r) => r.ms)),
@@ -180,10 +185,14 @@ export async function benchPerfCsv(): Promise<BenchResult[]> {
     const bytes = await buildLargeFile(large, rowCount);
     const size = `${rowCount.toLocaleString('en')} rows, ${(bytes / 1024 / 1024).toFixed(0)} MiB`;
     const runs = 7;
-    const [empty, big] = await measureCases(
-      [() => measureOnce(NEW_MODULE, dir, undefined, APPENDS), () => measureOnce(NEW_MODULE, dir, large, APPENDS)],
+    const [empty, big] = (await measureCases(
+      dir,
+      [
+        { module: NEW_MODULE, source: undefined, appends: APPENDS },
+        { module: NEW_MODULE, source: large, appends: APPENDS },
+      ],
       runs,
-    );
+    )) as [ChildReport, ChildReport];
     const delta = (r: ChildReport): number => Math.max(0, r.peakRssMiB - r.rssBeforeMiB);
     const results: BenchResult[] = [
       {
@@ -214,8 +223,14 @@ export async function benchPerfCsv(): Promise<BenchResult[]> {
     const old = process.env.BENCH_PERFCSV_OLD === '0' ? undefined : await oldModule(dir);
     if (old) {
       const oldAppends = Number(process.env.BENCH_PERFCSV_OLD_APPENDS ?? 2);
-      const [oldEmpty] = await measureCases([() => measureOnce(old, dir, undefined, APPENDS)], 3);
-      const [oldBig] = await measureCases([() => measureOnce(old, dir, large, oldAppends)], 1);
+      const [oldEmpty, oldBig] = (await measureCases(
+        dir,
+        [
+          { module: old, source: undefined, appends: APPENDS },
+          { module: old, source: large, appends: oldAppends },
+        ],
+        1,
+      )) as [ChildReport, ChildReport];
       results.push(
         {
           name: `old algorithm (${OLD_REV}, rewrite per append): ${APPENDS} appends to an empty perf.csv`,
@@ -231,7 +246,7 @@ export async function benchPerfCsv(): Promise<BenchResult[]> {
           unit: 'ms',
           baseline: big.ms / APPENDS,
           ratio: oldBig.ms / oldAppends / (big.ms / APPENDS),
-          note: `baseline: the new code per append; ${APPENDS} appends would take ~${((oldBig.ms / oldAppends) * APPENDS / 1000).toFixed(0)} s`,
+          note: `baseline: the new code per append; ${APPENDS} appends would take ~${(((oldBig.ms / oldAppends) * APPENDS) / 1000).toFixed(0)} s`,
         },
         {
           name: 'old algorithm: peak RSS on the large file',
