@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: every benchmark, printed as Markdown for bench/README.md. Needs `npm run build`
  * (benchmarks go through the CLI bundle) and, for build/run, the infrastructure of scripts/test-infra.sh.
- * BENCH_ONLY=discover,build,run,parse,actions picks a subset.
+ * BENCH_ONLY=discover,build,run,parse,actions,perfcsv picks a subset.
  */
 import { benchDiscover } from './discover.ts';
 import { benchBuild } from './build.ts';
 import { benchRunModels } from './run-models.ts';
 import { benchPerfParse } from './perf-parse.ts';
 import { benchActions } from './actions.ts';
+import { benchPerfCsv } from './perf-csv.ts';
 import { type BenchResult, printResults } from './harness.ts';
 
 const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
@@ -16,6 +17,7 @@ const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
   run: ['Run (issue: run locally)', benchRunModels],
   parse: ['Log parsing (issue: run locally)', benchPerfParse],
   actions: ['Actions (issue: GitHub Actions)', benchActions],
+  perfcsv: ['perf.csv appends (issue 9: results never wrong or lost)', benchPerfCsv],
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

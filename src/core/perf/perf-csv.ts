@@ -1,16 +1,25 @@
 /**
  * perf.csv (compat §3.9): madengine's 29 columns first, in order, then ours, then any extra
- * columns (multiple_results CSVs, older files). Every update replaces the file atomically (temp file
- * in the same directory, fsync, rename), so a crash at any instant leaves either the old or the new
- * complete file, and a file with a different column set is migrated, never truncated.
- * Values are written as given: "123" stays "123" (madengine's pandas turns it into "123.0").
+ * columns (multiple_results CSVs, older files). Values are written as given: "123" stays "123"
+ * (madengine's pandas turns it into "123.0").
+ *
+ * Appends are safe between processes and survive kill -9 at any instant:
+ * - every change happens under a lock file next to perf.csv (`.<name>.lock`, util/file-lock.ts);
+ * - rows with the file's columns (the common case) are appended with one O_APPEND write: the cost is
+ *   the new rows, never the file. The holder records the file's size in the lock before it writes,
+ *   so if it dies mid-write the next writer cuts the torn rows off (complete rows stay);
+ * - rows bringing new columns (or a file lacking ours) migrate the file once: parsed whole and
+ *   replaced atomically (temp file, fsync, rename), never truncated; temp files a killed writer left
+ *   are removed by the next writer.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-file.ts';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.ts';
+import { acquireLock, LockBusyError, type FileLock, type LockHolder } from '../util/file-lock.ts';
 import { ConfigError, MadError, errorMessage } from '../errors.ts';
-import { CsvSyntaxError, formatCsvRow, parseCsvTable } from '../util/csv.ts';
-import type { CsvTable } from '../util/csv.ts';
+import { formatCsvRow } from '../util/csv.ts';
+import { appendDurably, inspectPerfCsv, parseTable, truncateTornAppend, type PerfCsvState } from './perf-csv-file.ts';
 
 /** madengine's header, in its order (reporting/update_perf_csv.py PERF_CSV_HEADER). */
 export const PERF_CSV_COLUMNS = [
@@ -79,16 +88,45 @@ export function perfCsvColumns(existing: readonly string[], rows: readonly PerfR
   return columns;
 }
 
+/** How long a writer waits for another process's append or migration. */
+const LOCK_WAIT_MS = 120_000;
+
 const writers = new Map<string, Promise<void>>();
 
 /**
- * Appends rows to a perf.csv, creating it (with the header) if missing. Writers in this process are
- * serialised per file, so concurrent model runs never lose each other's rows.
+ * Appends rows to a perf.csv, creating it (with the header) if missing. Writers in this process queue
+ * per file (no lock polling between them); other processes are kept out by the lock file.
  */
 export function appendPerfRows(file: string, rows: readonly PerfRow[]): Promise<void> {
-  const key = resolve(file);
+  return serialised(resolve(file), (key) => appendNow(key, rows));
+}
+
+/**
+ * Checks a perf.csv before any model runs, so a file that cannot take rows fails the run up front
+ * instead of dropping the first model's row: its header parses (a small file is parsed whole; a
+ * file whose header lacks our columns, which the first append will migrate, is parsed whole too),
+ * it is a writable regular file, and what a killed writer left (torn rows, temp files) is repaired.
+ * A missing file is fine (the first append creates it). Throws ConfigError naming the file.
+ */
+export function preparePerfCsv(file: string): Promise<void> {
+  return serialised(resolve(file), async (key) => {
+    try {
+      await withLock(key, async () => {
+        const state = await inspectPerfCsv(key);
+        if (state?.columns === undefined) return;
+        if (!state.fullyParsed && !KNOWN_COLUMNS.every((name) => state.columns!.includes(name))) parseTable(await readWhole(key), key);
+        await access(key, constants.W_OK);
+      });
+    } catch (error) {
+      if (error instanceof ConfigError || error instanceof LockBusyError) throw error;
+      throw new ConfigError(`perf CSV ${key} cannot be used: ${errorMessage(error)}`, { file: key, cause: error });
+    }
+  });
+}
+
+function serialised(key: string, task: (key: string) => Promise<void>): Promise<void> {
   const previous = writers.get(key) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => appendNow(key, rows));
+  const next = previous.catch(() => undefined).then(() => task(key));
   writers.set(key, next);
   void next
     .finally(() => {
@@ -98,25 +136,66 @@ export function appendPerfRows(file: string, rows: readonly PerfRow[]): Promise<
   return next;
 }
 
-async function appendNow(file: string, rows: readonly PerfRow[]): Promise<void> {
-  const text = await readText(file);
-  let content: string;
-  if (text === undefined || text.replace(/^\uFEFF/, '').trim() === '') {
-    const columns = perfCsvColumns([], rows);
-    content = formatCsvRow(columns) + formatRows(columns, rows, '\n');
-  } else {
-    const table = parseTable(text, file);
-    const eol = /\r\n/.test(text.slice(0, text.search(/\n|$/) + 1)) ? '\r\n' : '\n';
-    const columns = perfCsvColumns(table.columns, rows);
-    if (sameColumns(columns, table.columns)) {
-      // Same header: keep the existing bytes exactly and add the new lines.
-      const separator = /[\r\n]$/.test(text) ? '' : eol;
-      content = text + separator + formatRows(columns, rows, eol);
-    } else {
-      content = formatCsvRow(columns, eol) + formatRows(columns, [...table.rows, ...rows], eol);
-    }
+/** What a writer records in the lock before it changes the file: where the file ended, and which file. */
+interface AppendMark extends Record<string, unknown> {
+  offset: number;
+  dev: number;
+  ino: number;
+}
+
+async function withLock(file: string, task: (lock: FileLock) => Promise<void>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const lock = await acquireLock(join(dirname(file), `.${basename(file)}.lock`), {
+    waitMs: LOCK_WAIT_MS,
+    guards: `perf CSV ${file}`,
+    onStale: (holder) => repairAfterDeadWriter(file, holder),
+  });
+  try {
+    await removeStaleTempFiles(file);
+    await task(lock);
+  } finally {
+    await lock.release();
   }
-  await writeFileAtomic(file, content);
+}
+
+/** A writer died holding the lock: cut off the rows it may have torn (its mark says where it started). */
+async function repairAfterDeadWriter(file: string, holder: LockHolder | undefined): Promise<void> {
+  const mark = holder?.data;
+  if (typeof mark?.offset !== 'number' || typeof mark.dev !== 'number' || typeof mark.ino !== 'number') return;
+  await truncateTornAppend(file, { offset: mark.offset, dev: mark.dev, ino: mark.ino });
+}
+
+async function appendNow(file: string, rows: readonly PerfRow[]): Promise<void> {
+  await withLock(file, async (lock) => {
+    const state = await inspectPerfCsv(file);
+    if (state?.columns === undefined) {
+      // Missing or blank: a fresh file, written atomically so no reader ever sees half a header.
+      const columns = perfCsvColumns([], rows);
+      await writeFileAtomic(file, formatCsvRow(columns) + formatRows(columns, rows, '\n'));
+      return;
+    }
+    const columns = perfCsvColumns(state.columns, rows);
+    await lock.update(markOf(state, state.size));
+    if (!sameColumns(columns, state.columns)) {
+      await migrate(file, columns, rows, state.eol);
+      return;
+    }
+    // Same header: keep the existing bytes exactly and add the new lines.
+    const separator = state.endsWithBreak ? '' : state.eol;
+    const written = await appendDurably(file, separator + formatRows(columns, rows, state.eol));
+    // Done: a death from here until the release must not cut these complete rows off.
+    await lock.update(markOf(state, state.size + written));
+  });
+}
+
+function markOf(state: PerfCsvState, offset: number): AppendMark {
+  return { offset, dev: state.dev, ino: state.ino };
+}
+
+/** Rewrites the file with the new column set (parsed whole: migrations are rare, once per new column). */
+async function migrate(file: string, columns: readonly string[], rows: readonly PerfRow[], eol: string): Promise<void> {
+  const table = parseTable(await readWhole(file), file);
+  await writeFileAtomic(file, formatCsvRow(columns, eol) + formatRows(columns, [...table.rows, ...rows], eol));
 }
 
 function formatRows(columns: readonly string[], rows: readonly PerfRow[], eol: string): string {
@@ -138,26 +217,10 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, index) => name === b[index]);
 }
 
-async function readText(file: string): Promise<string | undefined> {
+async function readWhole(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new MadError(`cannot read perf CSV ${file}: ${errorMessage(error)}`, { file, cause: error });
-  }
-}
-
-function parseTable(text: string, file: string): CsvTable {
-  try {
-    return parseCsvTable(text);
-  } catch (error) {
-    if (error instanceof CsvSyntaxError) {
-      throw new ConfigError(`perf CSV ${file} is malformed (${error.message}); it was left unchanged`, {
-        file,
-        line: error.line,
-        column: error.column,
-      });
-    }
-    throw error;
   }
 }

@@ -13,7 +13,7 @@ import { Redactor, type TextRedactor } from '../secrets/redactor.ts';
 import { selectSecrets } from '../secrets/selection.ts';
 import type { BuildManifest } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
-import { appendPerfRows } from '../perf/perf-csv.ts';
+import { appendPerfRows, preparePerfCsv } from '../perf/perf-csv.ts';
 import type { ToolDefinition } from './model-env.ts';
 import { baseRow } from './perf-row.ts';
 import { runModel, type ModelResult, type RunModelOptions } from './run-model.ts';
@@ -38,6 +38,7 @@ export interface RunPhaseResult {
 
 export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult> {
   const { manifest, system } = options;
+  await preparePerfCsv(options.output); // a perf.csv that cannot take rows fails here, before any model ran
   const env = options.env ?? process.env;
   const runId = options.runId ?? newRunId(env);
   const redactor = options.redactor ?? runRedactor(options, env);

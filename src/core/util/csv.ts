@@ -51,11 +51,11 @@ export function parseCsvRecords(text: string): CsvRecord[] {
     while (!atRecordEnd) {
       if (text.charCodeAt(i) === QUOTE) {
         const quoteLine = line;
-        const quoteColumn = columnOf(text, i);
+        const quoteAt = i; // its column only for the error: columnOf() may scan back to the start (quadratic per field)
         i++;
         for (;;) {
           const q = text.indexOf('"', i);
-          if (q < 0) throw new CsvSyntaxError('unterminated quoted field', quoteLine, quoteColumn);
+          if (q < 0) throw new CsvSyntaxError('unterminated quoted field', quoteLine, columnOf(text, quoteAt));
           const chunk = text.slice(i, q);
           line += countLineBreaks(chunk);
           field += chunk;
