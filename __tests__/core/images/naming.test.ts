@@ -87,7 +87,7 @@ describe('containerName (compat §3.3)', () => {
     assert.equal(containerName('ci-x', { rank: '' }), 'container_ci-x');
   });
 
-  it('ends with the run id, so two runs of one image never share a name (difference NN-lifecycle)', () => {
+  it('ends with the run id, so two runs of one image never share a name (difference 33)', () => {
     const uuid = '0b7e4c1a-2f5d-4e8b-9a3c-5d6e7f8a9b0c';
     assert.equal(containerName('ci-x', { runId: uuid }), 'container_ci-x_7f8a9b0c');
     assert.equal(containerName('ci-x', { runId: '9876543210-1-ab12cd34' }), 'container_ci-x_ab12cd34');

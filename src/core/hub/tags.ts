@@ -23,7 +23,7 @@ export interface ParsedTag {
   selector: string;
   /**
    * `:k=v` parts turned into arguments: `m:a=1:b=2` -> " --a 1 --b 2". As in madengine every '=' and blank
-   * separates words, but each word is literal shell text (quoted when it needs it, difference NN-input).
+   * separates words, but each word is literal shell text (quoted when it needs it, difference 32).
    */
   extraArgs: string;
   /** `scope/filter` tags (exactly one '/', no ':', both halves non-empty). */

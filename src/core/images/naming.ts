@@ -84,7 +84,7 @@ export function hostRunLogName(modelName: string): string {
 /**
  * Container name for an image: "container_" + image with / and : replaced by _, plus "_node<rank>"
  * on multi-node runs, plus "_<run>" (the last 8 characters of the run id) so two runs of the same
- * image on one machine never share a name (madengine's names stop before it; difference NN-lifecycle).
+ * image on one machine never share a name (madengine's names stop before it; difference 33).
  * A digest is dropped so digest-pinned references still give a name Docker accepts (and the same
  * name as the unpinned reference).
  */

@@ -1,7 +1,7 @@
 /**
  * One streaming pass over a model's run log: the performance value (compat §3.7) and the first
  * error line (compat §3.8), in constant memory whatever the log's size or line lengths. The tool's
- * own `=== madengine: ` lines are not scanned (they quote the args; difference NN-input).
+ * own `=== madengine: ` lines are not scanned (they quote the args; difference 32).
  *
  *   const scanner = new LogScanner(options);
  *   for await (const chunk of stream) scanner.push(chunk);

@@ -8,7 +8,7 @@
  * - every MAD_SECRETS* variable of the environment, and MAD_SECRETS* entries of the context's
  *   env_vars / docker_env_vars (madengine's rule for secret names).
  * - values shorter than MIN_SECRET_LENGTH are not masked: masking `3` or `a` would shred every log
- *   line. Each one gets one warning naming its key or variable, never its value (difference NN-redact).
+ *   line. Each one gets one warning naming its key or variable, never its value (difference 29).
  */
 import type { CredentialEntry, Credentials } from '../registry/credentials.ts';
 

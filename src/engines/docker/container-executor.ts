@@ -166,7 +166,7 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
       outcome.imageId = image.id;
       createOptions.Image = image.ref;
       // The name is unique to this run, so no container of another run (live or kept) is ever removed
-      // to make room (madengine removed any container of that name; difference NN-lifecycle).
+      // to make room (madengine removed any container of that name; difference 33).
       container = await createAndStart(createOptions, log);
       const started = container;
       log.note(`container ${name} (${started.id.slice(0, 12)}) from image ${spec.image}`);

@@ -4,7 +4,7 @@
  * GITHUB_TOKEN, INPUT_* action inputs, MAD_DOCKERHUB_PASSWORD, ...) that a model has no use for and
  * whose values would then sit in the run log. Docker models get only the curated environment of
  * model-env.ts; host models get that too (the spec's env), plus what a process needs to work on this
- * machine: the names below (difference NN-redact).
+ * machine: the names below (difference 29).
  */
 
 /** Process basics: where programs and the home directory are, who runs them, locale, terminal, temp dir, time zone. */
