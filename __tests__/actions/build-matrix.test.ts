@@ -184,3 +184,18 @@ describe('build-matrix action', () => {
     );
   });
 });
+
+test('a JSON input nested 200,000 levels deep is an error naming the input, not a stack overflow', async () => {
+  const { jsonInput } = await import('../../src/actions/common-inputs.ts');
+  const { inputReader } = await import('../../src/github/inputs.ts');
+  process.env.INPUT_MODELS = '['.repeat(200_000);
+  try {
+    assert.throws(
+      () => jsonInput(inputReader(['models'] as const), 'models'),
+      (error: unknown) =>
+        error instanceof Error && /^input 'models' is not valid JSON: at 1:\d+: invalid JSON: .*nested more than 256 levels/.test(error.message),
+    );
+  } finally {
+    delete process.env.INPUT_MODELS;
+  }
+});

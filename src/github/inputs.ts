@@ -14,7 +14,6 @@ export interface InputReader<Name extends string> {
   boolean(name: Name, fallback: boolean): boolean;
   integer(name: Name, fallback: number): number;
   /** A JSON input; the error names the input and the position of the syntax error. */
-  json<T = unknown>(name: Name, options?: { required?: boolean }): T | undefined;
   /** Newline- or comma-separated list (the convention of docker/build-push-action). */
   list(name: Name): string[];
   /** An artifact name (undefined when not given), checked now so a bad one fails before any work, not at the upload. */
@@ -45,15 +44,6 @@ export function inputReader<Name extends string>(_names: readonly Name[]): Input
       if (value === '') return fallback;
       if (!/^-?\d+$/.test(value)) throw new ConfigError(`input '${name}': got ${JSON.stringify(value)}, expected a whole number`);
       return Number(value);
-    },
-    json<T>(name: Name, options: { required?: boolean } = {}): T | undefined {
-      const value = string(name, options);
-      if (value === '') return undefined;
-      try {
-        return JSON.parse(value) as T;
-      } catch (error) {
-        throw new ConfigError(`input '${name}' is not valid JSON: ${(error as Error).message}`);
-      }
     },
     list: (name) =>
       core

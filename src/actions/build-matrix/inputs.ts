@@ -5,7 +5,7 @@ import { parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels } from
 import type { RunnerLabels } from '../../core/matrix/labels.ts';
 import { MAX_MATRIX_JOBS } from '../../core/matrix/pack.ts';
 import { inputReader } from '../../github/inputs.ts';
-import { COMMON_INPUT_NAMES, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
+import { COMMON_INPUT_NAMES, jsonInput, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
 
 export const INPUT_NAMES = [...COMMON_INPUT_NAMES, 'models', 'group-by', 'runner-labels', 'max-jobs'] as const;
 
@@ -22,9 +22,9 @@ export interface Inputs extends CommonInputs {
 export function readInputs(): Inputs {
   const input = inputReader(INPUT_NAMES);
   return {
-    models: parseModelRecords(input.json('models', { required: true }), "input 'models'"),
+    models: parseModelRecords(jsonInput(input, 'models', { required: true }), "input 'models'"),
     groupBy: parseGroupBy(input.optional('group-by'), "input 'group-by'"),
-    runnerLabels: parseRunnerLabels(input.json('runner-labels') ?? DEFAULT_RUNNER_LABELS, "input 'runner-labels'"),
+    runnerLabels: parseRunnerLabels(jsonInput(input, 'runner-labels') ?? DEFAULT_RUNNER_LABELS, "input 'runner-labels'"),
     maxJobs: parseMaxJobs(input.integer('max-jobs', MAX_MATRIX_JOBS), "input 'max-jobs'"),
     ...readCommonInputs(input),
   };

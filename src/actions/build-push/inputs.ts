@@ -6,7 +6,7 @@ import { secretValues } from '../../core/registry/credentials.ts';
 import { inputReader, type InputReader } from '../../github/inputs.ts';
 import { maskValues } from '../../github/masking.ts';
 import { workspace } from '../../github/run-action.ts';
-import { COMMON_INPUT_NAMES, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
+import { COMMON_INPUT_NAMES, jsonInput, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
 
 export const INPUT_NAMES = [
   ...COMMON_INPUT_NAMES,
@@ -63,7 +63,7 @@ export function readInputs(): Inputs {
 
 function selectedTags(input: InputReader<Name>): string[] {
   const tags = splitTags(input.list('tags'));
-  const models = input.json<{ name?: unknown }[]>('models');
+  const models = jsonInput(input, 'models') as { name?: unknown }[] | undefined;
   if (models !== undefined) {
     if (!Array.isArray(models) || models.some((m) => typeof m?.name !== 'string')) {
       throw new ConfigError("input 'models' must be discover's output: a JSON array of model records with a name");

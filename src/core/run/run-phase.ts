@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { ExitCode, errorMessage } from '../errors.ts';
+import { ConfigError, ExitCode, errorMessage } from '../errors.ts';
+import { isFile } from '../util/fs.ts';
+import { readJsonFile } from '../util/json-file.ts';
+import { isPlainObject } from '../util/object.ts';
 import { redactingLogger } from '../log.ts';
 import { Redactor, type TextRedactor } from '../secrets/redactor.ts';
 import { selectSecrets } from '../secrets/selection.ts';
@@ -142,12 +144,16 @@ export function newRunId(env: NodeJS.ProcessEnv = process.env): string {
   return env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}-${randomUUID().slice(0, 8)}` : randomUUID();
 }
 
-/** scripts/common/tools.json of the hub, read only when the context names tools. */
+/**
+ * scripts/common/tools.json of the hub, read only when the context names tools. A hub without one has no
+ * tools (scriptPlan says so per tool); a tools.json that is there but malformed is an error naming it.
+ */
 async function loadToolDefinitions(hubDir: string, context: Pick<AdditionalContext, 'tools'>): Promise<Record<string, ToolDefinition> | undefined> {
   if (!context.tools?.length) return undefined;
-  try {
-    return JSON.parse(await readFile(path.join(hubDir, 'scripts/common/tools.json'), 'utf8')).tools ?? {};
-  } catch {
-    return undefined;
-  }
+  const file = path.join(hubDir, 'scripts/common/tools.json');
+  if (!(await isFile(file))) return undefined;
+  const data = await readJsonFile(file, ConfigError);
+  const tools = isPlainObject(data) ? (data.tools ?? {}) : undefined;
+  if (!isPlainObject(tools)) throw new ConfigError(`${file}: expected {"tools": {"<name>": {"cmd": ..., "env_vars": {...}}}}`, { file });
+  return tools as Record<string, ToolDefinition>;
 }

@@ -82,6 +82,11 @@ function oneLine(text: string): string {
   });
 }
 
+/** A tool line's text (without its line break): the prefix, then `text` on one line. */
+export function toolLine(text: string): string {
+  return `${TOOL_LINE_PREFIX}${oneLine(text)}`;
+}
+
 /** `printf '%s\n' <text>`: prints any text literally (echo would interpret a leading -e / -n). */
 function say(text: string): string {
   return `printf '%s\\n' ${shellQuote(text)}`;
@@ -89,7 +94,7 @@ function say(text: string): string {
 
 /** One tool line: the prefix, then `text` on one line. */
 function banner(text: string): string {
-  return say(`${TOOL_LINE_PREFIX}${oneLine(text)}`);
+  return say(toolLine(text));
 }
 
 /** Ends the script with the failed command's status and a tool line saying what failed. */

@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../core/errors.ts';
-import { parseTestDuration } from '../../core/run/script.ts';
+import { parseTestDuration, toolLine } from '../../core/run/script.ts';
 import type { Redactor } from '../../core/secrets/redactor.ts';
 
 /** Keep this much of the output's end in memory to find the test_duration line (it comes near the end). */
@@ -45,10 +45,15 @@ export async function openRunLog(file: string, onOutput?: (chunk: Buffer) => voi
     if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
     onOutput?.(chunk);
   };
-  const write = (chunk: Buffer): void => emit(redacting ? redacting.push(chunk) : chunk);
+  let atLineStart = true;
+  const write = (chunk: Buffer): void => {
+    if (chunk.length > 0) atLineStart = chunk[chunk.length - 1] === 0x0a;
+    emit(redacting ? redacting.push(chunk) : chunk);
+  };
   return {
     write,
-    note: (message) => write(Buffer.from(`=== madengine: ${message}\n`)),
+    // A note never continues a model's unfinished line, and stays one line: the log scan skips tool lines.
+    note: (message) => write(Buffer.from(`${atLineStart ? '' : '\n'}${toolLine(message)}\n`)),
     testDuration: () => parseTestDuration(tail.toString('utf8')),
     close: () => {
       if (redacting) emit(redacting.end());
