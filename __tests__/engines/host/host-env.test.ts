@@ -41,7 +41,7 @@ test('openRunLog with a redactor: the file and the live stream never see a secre
   log.write(Buffer.from('BCDEF end\npartial tok-AB'));
   log.note('done');
   await log.close();
-  const expected = 'token *** end\npartial tok-AB=== madengine: done\n';
+  const expected = 'token *** end\npartial tok-AB\n=== madengine: done\n';
   assert.equal(await readFile(file, 'utf8'), expected);
   assert.equal(Buffer.concat(live).toString(), expected);
 });
