@@ -113,3 +113,17 @@ test("multiple_results: a model that writes no file fails instead of reporting t
   assert.match(byModel.writes_none?.reason ?? '', /multiple_results file 'perf_shared\.csv' was not written by this run/);
   assert.equal(Object.keys(byModel).filter((name) => name.startsWith('writes_none_')).length, 0, "no rows with the other model's numbers");
 });
+
+test('a malformed perf.csv fails `run --tags` before anything is built (exit 4, naming the file)', async (t) => {
+  if (!(await requireInfra(t, { docker: true }))) return;
+  // The model cannot even be built: were the build first, this would exit 2 for the missing Dockerfile.
+  const hub = await hubWith([{ name: 'ghost', dockerfile: 'docker/ghost', scripts: 'scripts/t/ok.sh' }], { 'ok.sh': 'echo "performance: 1 x"\n' });
+  const out = await mkdtemp(path.join(tmpdir(), 'madengine-cli-out-'));
+  const perf = path.join(out, 'perf.csv');
+  await writeFile(perf, 'model,status\n"unterminated,SUCCESS\n');
+  const run = madengine('run', '--hub', hub, '--tags', 'ghost', '-o', perf, '--manifest-output', path.join(out, 'm.json'), '-c', '{"executor": "docker"}');
+  assert.equal(run.status, 4, run.stderr);
+  assert.match(run.stderr, /perf\.csv/);
+  assert.doesNotMatch(run.stderr, /no Dockerfile/);
+  assert.equal(await readFile(perf, 'utf8'), 'model,status\n"unterminated,SUCCESS\n');
+});

@@ -14,6 +14,7 @@ import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
+import { preparePerfCsv } from '../core/perf/perf-csv.ts';
 import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
 import { lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
@@ -85,6 +86,8 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   const credentials = await loadAllCredentials(hubDir, options.credentials);
   addSecrets(redactor, { credentials }, logger);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
+  // A perf.csv that cannot take rows fails now, not after a long build (the run phase checks again).
+  await preparePerfCsv(options.output);
   const runId = options.runId ?? newRunId();
   let executor: Executor | undefined;
   let runDirLock: RunDirLock | undefined;

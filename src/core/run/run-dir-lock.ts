@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { acquireLock, LockBusyError, processAlive, type LockHolder } from '../util/file-lock.ts';
+import { acquireLock, LockBusyError, processAlive, readLockHolder, type LockHolder } from '../util/file-lock.ts';
 import { MODEL_DIR_NAME } from './script.ts';
 
 export const RUN_DIR_LOCK_NAME = `${MODEL_DIR_NAME}.lock`;
@@ -114,15 +114,6 @@ async function cleanUpDeadRun(hubDir: string, holder: LockHolder | undefined, op
 function runIdOf(holder: LockHolder): string | undefined {
   const runId = holder.data?.runId;
   return typeof runId === 'string' ? runId : undefined;
-}
-
-async function readLockHolder(lockPath: string): Promise<LockHolder | undefined> {
-  try {
-    const record = JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder;
-    return typeof record.pid === 'number' ? record : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined where there is no /proc. */

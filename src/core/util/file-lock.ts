@@ -68,7 +68,7 @@ export async function acquireLock(lockPath: string, options: AcquireOptions = {}
   for (;;) {
     const lock = await tryCreate(lockPath, options.data);
     if (lock) return lock;
-    const holder = await readHolder(lockPath);
+    const holder = await readLockHolder(lockPath);
     if (await isStale(lockPath, holder)) {
       await breakStale(lockPath, holder, options.onStale);
       continue;
@@ -117,12 +117,13 @@ async function tryCreate(lockPath: string, data: Record<string, unknown> | undef
       released = true;
       await handle.close().catch(() => undefined);
       // Only our own lock: a lock broken as stale (we were presumed dead) may belong to someone else now.
-      if ((await readHolder(lockPath))?.token === holder.token) await unlink(lockPath).catch(() => undefined);
+      if ((await readLockHolder(lockPath))?.token === holder.token) await unlink(lockPath).catch(() => undefined);
     },
   };
 }
 
-async function readHolder(lockPath: string): Promise<LockHolder | undefined> {
+/** The record of a lock file, or undefined when there is none (or it is torn: see isStale()). */
+export async function readLockHolder(lockPath: string): Promise<LockHolder | undefined> {
   try {
     const parsed: unknown = JSON.parse(await readFile(lockPath, 'utf8'));
     const record = parsed as Partial<LockHolder>;
@@ -155,14 +156,14 @@ async function breakStale(lockPath: string, stale: LockHolder | undefined, onSta
   const breaker = await tryCreate(`${lockPath}.break`, undefined);
   if (!breaker) {
     // Someone else is breaking it; if that breaker died too, its lock is stale in turn.
-    const other = await readHolder(`${lockPath}.break`);
+    const other = await readLockHolder(`${lockPath}.break`);
     if (await isStale(`${lockPath}.break`, other)) await unlink(`${lockPath}.break`).catch(() => undefined);
     else await sleep(10);
     return;
   }
   try {
     // Still the same stale holder? (Another breaker may have finished and a live process taken the lock.)
-    const current = await readHolder(lockPath);
+    const current = await readLockHolder(lockPath);
     if (current?.token !== stale?.token) return;
     if (!(await isStale(lockPath, current))) return;
     await onStale?.(current);
