@@ -10,6 +10,7 @@ import { parseGroupBy, parseMaxJobs, parseModelRecords, parseRunnerLabels } from
 import { labelKeysFor } from '../../../src/core/matrix/labels.ts';
 import { MAX_MATRIX_BYTES } from '../../../src/core/matrix/pack.ts';
 import { matrixModels, planMatrixModels } from '../../../src/core/matrix/plan.ts';
+import { BuildError } from '../../../src/core/errors.ts';
 import type { MatrixModel } from '../../../src/core/matrix/plan.ts';
 import type { MatrixEntry } from '../../../src/core/matrix/group.ts';
 import { repoRoot } from '../../helpers/node.ts';
@@ -318,6 +319,20 @@ describe('from a build plan', () => {
       { name: 'b', nGpus: '-1', build: 'two', image: 'ci-b_two', dockerfile: 'docker/x.nvidia.Dockerfile', gpuVendor: 'NVIDIA' },
       { name: 'a', nGpus: '2', build: 'one', image: 'ci-a_one', dockerfile: 'docker/x.amd.Dockerfile', gpuVendor: 'AMD' },
     ]);
+  });
+
+  test('a model whose only image was rejected fails the matrix with the rejection, not an internal error', () => {
+    const [a, bad] = [model('a'), model('b')];
+    const plan: BuildPlan = {
+      builds: [build('one', 'AMD', 'docker/x.amd.Dockerfile', [a])],
+      rejected: [{ model: 'b', dockerfile: 'docker/x y.Dockerfile', image: 'ci-b_x y', error: 'model b: image name ci-b_x y is invalid' }],
+      models: 2,
+      warnings: [],
+    };
+    assert.throws(
+      () => matrixModels([a, bad], plan),
+      (error: unknown) => error instanceof BuildError && error.message === 'model b: image name ci-b_x y is invalid',
+    );
   });
 
   test('planMatrixModels reads the example hub: the context chooses the Dockerfiles and so the vendor', async () => {

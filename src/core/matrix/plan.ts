@@ -1,4 +1,5 @@
 /** The matrix's view of the build plan: each model with its first planned image and the vendor of that image. */
+import { BuildError } from '../errors.ts';
 import type { BuildPlan } from '../images/plan.ts';
 import { planBuilds, type PlanContext } from '../images/plan.ts';
 import type { GpuVendor } from '../images/dockerfile.ts';
@@ -36,9 +37,12 @@ export function matrixModels(models: readonly Model[], plan: BuildPlan): MatrixM
   }
   return models.map((model) => {
     const found = first.get(model.name);
+    if (found) return found;
+    // A model whose every image was rejected (an invalid image name) cannot get a matrix entry.
+    const rejected = plan.rejected?.find((r) => r.model === model.name);
+    if (rejected) throw new BuildError(rejected.error);
     // planBuilds fails for a model without a Dockerfile, so this is a broken invariant, not bad input.
-    if (!found) throw new Error(`model ${model.name} is missing from the build plan`);
-    return found;
+    throw new Error(`model ${model.name} is missing from the build plan`);
   });
 }
 
