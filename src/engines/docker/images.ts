@@ -67,19 +67,26 @@ export function followProgress(
   });
 }
 
+/** The Engine API's build query, as both builders send it (BuildKit adds version=2 and its session). */
+export function buildQuery(request: BuildRequest) {
+  return {
+    t: request.tag,
+    dockerfile: request.context.dockerfileName,
+    buildargs: request.buildArgs,
+    labels: request.labels,
+    nocache: request.noCache ?? false,
+    pull: request.pull ?? false,
+    networkmode: 'host',
+    rm: true,
+    forcerm: true,
+  };
+}
+
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<{ imageId: string }> {
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(packBuildContext(request.context), {
-      t: request.tag,
-      dockerfile: request.context.dockerfileName,
-      buildargs: request.buildArgs,
-      labels: request.labels,
-      nocache: request.noCache ?? false,
-      pull: request.pull ?? false,
-      networkmode: 'host',
-      rm: true,
-      forcerm: true,
+      ...buildQuery(request),
       ...(request.signal ? { abortSignal: request.signal } : {}),
     });
   } catch (error) {

@@ -10,7 +10,7 @@ import { secretFingerprint } from '../../../core/build/build-secrets.ts';
 import { BuildError, errorMessage } from '../../../core/errors.ts';
 import { secretMountRuns } from '../../../core/images/dockerfile.ts';
 import { packBuildContext, type BuildContext } from '../build-context.ts';
-import { followProgress, type BuildRequest, type ProgressEvent } from '../images.ts';
+import { buildQuery, followProgress, type BuildRequest, type ProgressEvent } from '../images.ts';
 import { openSecretSession, type SecretSession } from './session.ts';
 import { TraceLines } from './trace.ts';
 
@@ -74,19 +74,7 @@ export function withSecretCacheKey(context: BuildContext): BuildContext {
 
 /** POST /build with the context tar, as BuildKit (version=2) on `session`. */
 function dialBuild(docker: Docker, request: SecretBuildRequest, session: string): Promise<NodeJS.ReadableStream> {
-  const query = {
-    t: request.tag,
-    dockerfile: request.context.dockerfileName,
-    buildargs: request.buildArgs,
-    labels: request.labels,
-    nocache: request.noCache ?? false,
-    pull: request.pull ?? false,
-    networkmode: 'host',
-    rm: true,
-    forcerm: true,
-    version: '2',
-    session,
-  };
+  const query = { ...buildQuery(request), version: '2', session };
   return new Promise((resolve, reject) => {
     docker.modem.dial(
       {
