@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MIN_SECRET_LENGTH, selectSecrets } from '../../../src/core/secrets/selection.ts';
+import { Redactor } from '../../../src/core/secrets/redactor.ts';
 import { loadCredentials, parseCredentials, secretValues } from '../../../src/core/registry/credentials.ts';
 
 test('usernames, repositories, registries and emails are not secrets; passwords and tokens are (regression: everything was masked)', () => {
@@ -52,4 +53,15 @@ test('a value too short to mask is not masked and gets one warning naming its ke
   assert.match(selection.warnings.join('\n'), /credential 'other\.password'.*\n.*MAD_SECRETS_X.*\n.*MAD_SECRETS_Y/);
   for (const warning of selection.warnings) assert.doesNotMatch(warning, /zq9|kq|'q'/);
   assert.deepEqual(selectSecrets({ env: { MAD_SECRETS_OK: 'abcd' } }).values, ['abcd']);
+});
+
+test('a multi-line secret is masked whole and line by line: a PEM key printed one line at a time stays hidden', () => {
+  const pem = '-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\r\nab\n-----END KEY-----';
+  const { values } = selectSecrets({ env: { MAD_SECRETS_KEY: pem } });
+  assert.ok(values.includes(pem));
+  assert.ok(values.includes('MIIBOgIBAAJBAKj34GkxFhD9'), 'a line of a CRLF value, without its \\r');
+  assert.ok(values.includes('-----BEGIN KEY-----'));
+  assert.ok(!values.includes('ab'), 'a line too short to mask is left alone');
+  const redactor = new Redactor(values);
+  assert.equal(redactor.redact('RuntimeError: second line only: MIIBOgIBAAJBAKj34GkxFhD9'), 'RuntimeError: second line only: ***');
 });

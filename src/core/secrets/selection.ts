@@ -7,6 +7,7 @@
  *   as JSON numbers or booleans (ports, flags), unless the key names a secret (password, token, ...).
  * - every MAD_SECRETS* variable of the environment, and MAD_SECRETS* entries of the context's
  *   env_vars / docker_env_vars (madengine's rule for secret names).
+ * - a multi-line value is masked whole and line by line (lines of MIN_SECRET_LENGTH or more).
  * - values shorter than MIN_SECRET_LENGTH are not masked: masking `3` or `a` would shred every log
  *   line. Each one gets one warning naming its key or variable, never its value (difference 29).
  */
@@ -78,6 +79,10 @@ export function selectSecrets(sources: SecretSources): SecretSelection {
     if (!value) return;
     if (value.length < MIN_SECRET_LENGTH) short.add(where);
     else values.add(value);
+    // A multi-line secret (a PEM key, a kubeconfig) is often printed line by line: each line is a secret too.
+    if (/[\r\n]/.test(value)) {
+      for (const line of value.split(/\r?\n|\r/)) if (line.trim().length >= MIN_SECRET_LENGTH) values.add(line);
+    }
   };
   for (const [name, entry] of Object.entries(sources.credentials ?? {})) {
     for (const [key, value] of Object.entries(entry)) if (isSecretCredentialKey(entry, key)) consider(value, `credential '${name}.${key}'`);
