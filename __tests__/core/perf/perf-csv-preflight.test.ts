@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../../src/core/errors.ts';
@@ -123,5 +123,41 @@ describe('preparePerfCsv', () => {
     assert.equal(end('a,b"c\nx'), 6); // a quote inside an unquoted field is literal
     assert.equal(end('a,"b\nc'), -1); // not complete yet
     assert.equal(end('a,b\r'), -1); // CRLF may be split by the read
+  });
+});
+
+describe('perf.csv paths that are not perf.csv files', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'perf-csv-foreign-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a file that is not a perf.csv (no model column) is refused and left unchanged, by the preflight and by an append', async () => {
+    const notes = join(dir, 'notes.txt');
+    await writeFile(notes, 'hello world, this is my notes file\n');
+    const check = (error: ConfigError): void => {
+      assert.equal(error.file, notes);
+      assert.match(error.message, /is not a perf\.csv: its first line \("hello world", "this is my notes file"\) has no 'model' column/);
+    };
+    await rejectsWith(preparePerfCsv(notes), check);
+    await rejectsWith(appendPerfRows(notes, [{ model: 'm', status: 'SUCCESS' }]), check);
+    assert.equal(await readFile(notes, 'utf8'), 'hello world, this is my notes file\n');
+  });
+
+  it('a symlinked perf.csv is written where it points: a migration keeps the link', async () => {
+    const real = join(dir, 'real.csv');
+    const link = join(dir, 'link.csv');
+    await writeFile(real, 'model,status\nold,SUCCESS\n');
+    await symlink(real, link);
+    await appendPerfRows(link, [{ model: 'new', status: 'SUCCESS', performance: '1' }]); // new columns: a rewrite
+    assert.ok((await lstat(link)).isSymbolicLink(), 'the link is still a link');
+    const { rows } = await readPerfCsv(real);
+    assert.deepEqual(
+      rows.map((row) => row.model),
+      ['old', 'new'],
+    );
   });
 });

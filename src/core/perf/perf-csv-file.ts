@@ -55,10 +55,12 @@ export async function inspectPerfCsv(file: string): Promise<PerfCsvState | undef
       const text = (await readAt(handle, 0, info.size)).toString('utf8');
       if (text.replace(/^\uFEFF/, '').trim() === '') return { ...base, columns: undefined, eol: '\n', endsWithBreak: true, fullyParsed: true };
       const table = parseTable(text, file);
+      checkIsPerfCsv(table.columns, file);
       return { ...base, columns: table.columns, eol: eolOf(text), endsWithBreak: /[\r\n]$/.test(text), fullyParsed: true };
     }
     const head = await readHeader(handle, file, info.size);
     const table = parseTable(head, file);
+    checkIsPerfCsv(table.columns, file);
     const last = await readAt(handle, info.size - 1, 1);
     return { ...base, columns: table.columns, eol: eolOf(head), endsWithBreak: last[0] === LF || last[0] === CR, fullyParsed: false };
   } catch (error) {
@@ -67,6 +69,19 @@ export async function inspectPerfCsv(file: string): Promise<PerfCsvState | undef
   } finally {
     await handle.close();
   }
+}
+
+/** Every perf.csv, madengine's or ours, has a `model` column: a file without one is someone else's, never rewritten. */
+function checkIsPerfCsv(columns: readonly string[], file: string): void {
+  if (columns.includes('model')) return;
+  const shown = columns
+    .slice(0, 5)
+    .map((name) => JSON.stringify(name))
+    .join(', ');
+  throw new ConfigError(
+    `perf CSV ${file} is not a perf.csv: its first line (${shown}${columns.length > 5 ? ', ...' : ''}) has no 'model' column; it was left unchanged. Give a new file or an existing perf.csv`,
+    { file, line: 1 },
+  );
 }
 
 /** Parses a whole perf.csv (for a migration, which rewrites it anyway), errors as ConfigError. */

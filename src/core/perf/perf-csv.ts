@@ -13,7 +13,7 @@
  *   are removed by the next writer.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { removeStaleTempFiles, writeFileAtomic } from '../util/atomic-file.ts';
 import { acquireLock, LockBusyError, type FileLock, type LockHolder } from '../util/file-lock.ts';
@@ -98,7 +98,16 @@ const writers = new Map<string, Promise<void>>();
  * per file (no lock polling between them); other processes are kept out by the lock file.
  */
 export function appendPerfRows(file: string, rows: readonly PerfRow[]): Promise<void> {
-  return serialised(resolve(file), (key) => appendNow(key, rows));
+  return serialised(resolve(file), async (key) => appendNow(await symlinkTarget(key), rows));
+}
+
+/** The file a path names: a symlinked perf.csv is written where it points (a rewrite must not replace the link). */
+async function symlinkTarget(file: string): Promise<string> {
+  try {
+    return await realpath(file);
+  } catch {
+    return file; // missing: created here
+  }
 }
 
 /**
@@ -109,7 +118,8 @@ export function appendPerfRows(file: string, rows: readonly PerfRow[]): Promise<
  * A missing file is fine (the first append creates it). Throws ConfigError naming the file.
  */
 export function preparePerfCsv(file: string): Promise<void> {
-  return serialised(resolve(file), async (key) => {
+  return serialised(resolve(file), async (link) => {
+    const key = await symlinkTarget(link);
     try {
       await withLock(key, async () => {
         const state = await inspectPerfCsv(key);
