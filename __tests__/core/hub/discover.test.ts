@@ -531,6 +531,12 @@ describe('discoverModels: names that cannot form an image name (issue 9 item 16)
     );
     assert.doesNotMatch(error.message, /ok_Model/);
   });
+  it('rejects a name too long for image and log file names (it failed the build with ENAMETOOLONG)', async () => {
+    const long = 'm'.repeat(266);
+    const hub = await makeHub({ 'models.json': json([{ name: long }, { name: 'm'.repeat(128) }]) });
+    const error = await rejectsWith(discoverModels(hub), /models\.json\[0\] .*is 266 bytes long: at most 128 are allowed/);
+    assert.doesNotMatch(error.message, /models\.json\[1\]/);
+  });
   it('checks sub-catalogue names with their directory prefix', async () => {
     const hub = await makeHub({ 'models.json': '[]', 'scripts/d/models.json': json([{ name: 'has space', dockerfile: 'x', scripts: 'run.sh' }]) });
     await rejectsWith(discoverModels(hub), /scripts\/d\/models\.json\[0\] \('has space'\): key 'name': model name 'd\/has space' cannot form/);

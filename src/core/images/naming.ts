@@ -29,9 +29,18 @@ export function imageNameProblem(image: string): string | undefined {
 
 /** Why no image name can be formed from `modelName`, else undefined (checked with a plain Dockerfile stem). */
 export function modelNameProblem(modelName: string): string | undefined {
-  if (isRepositoryComponent(imageName(modelName, 'x.Dockerfile'))) return undefined;
-  return `model name '${modelName}' cannot form a Docker image name (ci-<name>_<dockerfile>): it must be ${VALID_IMAGE_NAME}`;
+  if (!isRepositoryComponent(imageName(modelName, 'x.Dockerfile'))) {
+    return `model name '${modelName}' cannot form a Docker image name (ci-<name>_<dockerfile>): it must be ${VALID_IMAGE_NAME}`;
+  }
+  // The name is part of image names and of log file names (255 bytes at most on every common file system).
+  if (Buffer.byteLength(modelName) > MAX_MODEL_NAME_BYTES) {
+    return `model name '${modelName.slice(0, 40)}...' is ${Buffer.byteLength(modelName)} bytes long: at most ${MAX_MODEL_NAME_BYTES} are allowed (it becomes part of image and log file names)`;
+  }
+  return undefined;
 }
+
+/** Leaves room in a 255-byte file name for the Dockerfile stem, the image prefix and the log suffix. */
+export const MAX_MODEL_NAME_BYTES = 128;
 
 /** Per-architecture image for `--target-archs` builds: "<image>_<arch>". */
 export function archImageName(image: string, arch: string): string {
