@@ -127,3 +127,33 @@ test('a malformed perf.csv fails `run --tags` before anything is built (exit 4, 
   assert.doesNotMatch(run.stderr, /no Dockerfile/);
   assert.equal(await readFile(perf, 'utf8'), 'model,status\n"unterminated,SUCCESS\n');
 });
+
+test('executor auto with no Docker daemon refuses a manifest of container images instead of running their scripts on the host', async () => {
+  const hub = await hubWith([{ name: 'm', scripts: 'scripts/t/ok.sh' }], { 'ok.sh': 'echo "performance: 1 x"\n' });
+  const out = await mkdtemp(path.join(tmpdir(), 'madengine-cli-out-'));
+  const manifest = path.join(out, 'build_manifest.json');
+  const image = 'ci-m_dummy';
+  await writeFile(
+    manifest,
+    JSON.stringify({
+      built_images: {
+        [image]: { docker_image: image, dockerfile: 'docker/dummy.Dockerfile', base_docker: '', docker_sha: 'sha256:00', build_duration: 0, model: 'm' },
+      },
+      built_models: { [image]: { name: 'm', scripts: 'scripts/t/ok.sh', n_gpus: '0', dockerfile: 'docker/dummy', tags: ['t'], args: '' } },
+      context: {},
+    }),
+  );
+  const noDaemon = { ...process.env, DOCKER_HOST: `unix://${path.join(out, 'no-daemon.sock')}` };
+  const run = (...extra: string[]) =>
+    spawnSync(process.execPath, [...cliFromSource, 'run', '--hub', hub, '-m', manifest, '-o', path.join(out, 'perf.csv'), ...extra], {
+      encoding: 'utf8',
+      cwd: out,
+      env: noDaemon,
+    });
+  const refused = run();
+  assert.equal(refused.status, 3, refused.stderr);
+  assert.match(refused.stderr, /lists container images \(ci-m_dummy\), but no Docker daemon answers \(executor auto\)/);
+  const asked = run('-c', '{"executor": "host"}');
+  assert.equal(asked.status, 0, asked.stderr);
+  assert.match(await readFile(path.join(out, 'perf.csv'), 'utf8'), /SUCCESS/);
+});

@@ -14,6 +14,8 @@ export interface ChosenExecutor {
   executor: Executor;
   /** The daemon the docker executor talks to (builds of a `--tags` run use it too). */
   docker?: Docker;
+  /** `auto` found no daemon and took the host: fine for a hub's scripts, not for a manifest of images. */
+  fellBackToHost?: boolean;
 }
 
 export async function chooseExecutor(
@@ -32,6 +34,6 @@ export async function chooseExecutor(
   } catch (error) {
     if (kind === 'docker') throw error;
     logger.info('executor: host (no Docker daemon answers; picked automatically — set executor in the additional context to choose)');
-    return { executor: hostExecutor(host) };
+    return { executor: hostExecutor(host), fellBackToHost: true };
   }
 }

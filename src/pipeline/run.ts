@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mergeContexts } from '../core/context/merge.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { validateContext } from '../core/context/validate.ts';
-import { ConfigError, ExitCode } from '../core/errors.ts';
+import { ConfigError, ExitCode, RunError } from '../core/errors.ts';
 import { redactingLogger, type Logger } from '../core/log.ts';
 import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
@@ -103,6 +103,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     let context: AdditionalContext;
     if (manifestFile) {
       manifest = await readManifest(manifestFile);
+      if (chosen.fellBackToHost) refuseImagesOnHost(manifest, manifestFile);
       // Runtime context wins over the stored one (madengine let the manifest win; difference 8).
       context = validateContext(mergeContexts(manifest.context, loaded.raw), `${manifestFile} context + runtime context`).context;
     } else {
@@ -168,4 +169,20 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     await executor?.cleanup();
     await runDirLock?.release();
   }
+}
+
+/**
+ * A manifest of built images is meant for containers: with `auto` and no daemon, running their scripts
+ * on the host would report results under image names that never ran. The user can still ask for it.
+ */
+function refuseImagesOnHost(manifest: BuildManifest, manifestFile: string): void {
+  const images = Object.entries(manifest.built_images)
+    .filter(([, entry]) => entry.dockerfile)
+    .map(([image]) => image);
+  if (images.length === 0) return;
+  throw new RunError(
+    `${manifestFile} lists container images (${images.slice(0, 3).join(', ')}${images.length > 3 ? ', ...' : ''}), but no Docker daemon answers (executor auto): ` +
+      'start Docker (or the podman API), or set "executor": "host" in the additional context to run their scripts on this machine without containers',
+    { file: manifestFile },
+  );
 }
