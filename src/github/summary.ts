@@ -14,7 +14,11 @@ export async function writeSummaryTable(title: string, headers: readonly string[
   await summary.write();
 }
 
-/** Table cells are HTML: keep model output from injecting markup. */
+/**
+ * Table cells are HTML: keep model output from injecting markup. An empty cell gets a no-break space:
+ * @actions/core leaves the tag of an empty cell unclosed (`<td><td>`).
+ */
 function escapeCell(text: string): string {
+  if (text === '') return '&nbsp;';
   return text.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
 }
