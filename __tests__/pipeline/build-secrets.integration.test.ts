@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -131,6 +131,76 @@ test('an image whose history holds a secret build arg is not pushed without the 
   assert.equal(allowed.result.exitCode, ExitCode.SUCCESS);
   assert.ok(allowed.entry?.registry_image);
   assert.ok((await pushedConfig(infra.registry, allowed.entry!.docker_image, 'latest'))?.includes(secret), 'opted in: anyone who can pull can read it');
+});
+
+/** A hub with one model per Dockerfile text (`docker/<tag>.ubuntu.amd.Dockerfile`), unique to this test. */
+async function hubWith(name: string, dockerfiles: Record<string, string>, files: Record<string, string> = {}): Promise<string> {
+  const hub = path.join(work, name);
+  await mkdir(path.join(hub, 'docker'), { recursive: true });
+  await mkdir(path.join(hub, 'scripts'), { recursive: true });
+  await writeFile(path.join(hub, 'scripts', 'run.sh'), 'echo "performance: 1 x"\n');
+  const models = Object.keys(dockerfiles).map((tag) => ({
+    name: `${tag}${name}`,
+    dockerfile: `docker/${tag}`,
+    scripts: 'scripts/run.sh',
+    n_gpus: '0',
+    tags: [tag],
+    args: '',
+  }));
+  await writeFile(path.join(hub, 'models.json'), JSON.stringify(models));
+  for (const [tag, text] of Object.entries(dockerfiles)) await writeFile(path.join(hub, 'docker', `${tag}.ubuntu.amd.Dockerfile`), text);
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(hub, file), text);
+  return hub;
+}
+
+test('red team: a MAD_SECRETS* docker_build_arg and a credential passed as a plain one appear in no manifest, summary or log; the mount gets the value', async (t) => {
+  const infra = (await requireInfra(t, { docker: true, registries: true })) as InfraEnv | undefined;
+  if (!infra) return;
+  const secret = `CtxSecret999-${stamp}`;
+  const password = `cred-pw-${stamp}`;
+  const hub = await hubWith(
+    'ctxarg',
+    {
+      ctxarg:
+        `FROM ${infra.baseImage}\nARG PLAIN\nRUN echo ctxarg-${stamp} "\${#PLAIN}" > /len\n` +
+        'RUN --mount=type=secret,id=MAD_SECRETS_CTX sha256sum /run/secrets/MAD_SECRETS_CTX | cut -d" " -f1 > /secret.sha256\n',
+    },
+    { 'credential.json': JSON.stringify({ hub: { username: 'ci-bot', password } }) },
+  );
+  const summary = path.join(hub, 'bs.json');
+  const context = { text: JSON.stringify({ docker_build_arg: { MAD_SECRETS_CTX: secret, PLAIN: password } }) };
+  const { result, entry } = await build(hub, 'ctxarg', {}, { registry: infra.registry, context, summaryOutput: summary });
+  assert.equal(result.exitCode, ExitCode.SUCCESS, JSON.stringify(result.failedBuilds.concat(result.failedPushes as never)));
+  assert.ok(entry?.registry_image, 'the image was pushed: the secret is not in its history');
+  assert.match(entry.build_command ?? '', /--build-arg PLAIN=\*\*\* --secret id=MAD_SECRETS_CTX,env=MAD_SECRETS_CTX/);
+  const inside = execFileSync('docker', ['run', '--rm', entry.docker_image, 'cat', '/secret.sha256'], { encoding: 'utf8' }).trim();
+  assert.equal(inside, createHash('sha256').update(secret).digest('hex'), 'the mount read the docker_build_arg secret');
+  const logs = await Promise.all((await readdir(hub)).filter((file) => file.endsWith('.log')).map((file) => readFile(path.join(hub, file), 'utf8')));
+  const written = [await readFile(path.join(hub, 'build_manifest.json'), 'utf8'), await readFile(summary, 'utf8'), ...logs].join('\n');
+  assert.ok(written.includes('ctxarg') && !written.includes(secret) && !written.includes(password), written);
+  assert.ok(!history(entry.docker_image).includes(secret));
+});
+
+test('a secret mount no secret serves builds on BuildKit without the file; a required=true one fails naming the id and its sources', async (t) => {
+  const infra = (await requireInfra(t, { docker: true, registries: false })) as InfraEnv | undefined;
+  if (!infra) return;
+  const hub = await hubWith('unknown', {
+    optmount: `FROM ${infra.baseImage}\nRUN --mount=type=secret,id=MAD_SECRETS_NOPE echo optmount-${stamp}; ls /run/secrets > /listing 2>&1; true\n`,
+    reqmount: `FROM ${infra.baseImage}\nRUN --mount=type=secret,id=MAD_SECRETS_NOPE,required=true echo reqmount-${stamp}; cat /run/secrets/MAD_SECRETS_NOPE\n`,
+  });
+  const optional = await build(hub, 'optmount', {});
+  assert.equal(optional.result.exitCode, ExitCode.SUCCESS, JSON.stringify(optional.result.failedBuilds));
+  assert.match(optional.entry?.build_command ?? '', /^DOCKER_BUILDKIT=1 docker build /);
+  assert.ok(optional.logger.lines.some((line) => line.startsWith('warn:') && line.includes('mounts secret id(s) MAD_SECRETS_NOPE')));
+  const listing = execFileSync('docker', ['run', '--rm', optional.entry!.docker_image, 'cat', '/listing'], { encoding: 'utf8' });
+  assert.ok(!listing.includes('MAD_SECRETS_NOPE'), listing);
+
+  const required = await build(hub, 'reqmount', {});
+  assert.equal(required.result.exitCode, ExitCode.BUILD_FAILURE);
+  const error = required.result.failedBuilds[0]?.error ?? '';
+  assert.match(error, /secret MAD_SECRETS_NOPE not found/);
+  assert.match(error, /docker\/reqmount\.ubuntu\.amd\.Dockerfile mounts secret MAD_SECRETS_NOPE with required=true.*environment variable MAD_SECRETS_NOPE/);
+  assert.doesNotMatch(error, /requires BuildKit/);
 });
 
 test('podman (no BuildKit sessions): a secret-mount build fails naming the Dockerfile, the secret and what to do', async (t) => {

@@ -9,10 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { ConfigError, ExitCode } from '../core/errors.ts';
 import { redactingLogger, type Logger } from '../core/log.ts';
-import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
+import { Redactor, withRedactedErrors, type TextRedactor } from '../core/secrets/redactor.ts';
+import { contextSecretVariables } from '../core/secrets/selection.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { applyBatchEntries, readBatchManifest } from '../core/build/batch.ts';
 import { buildImages, type BuildImagesResult } from '../core/build/build-images.ts';
+import { redactStrings } from '../core/build/redact-manifest.ts';
 import type { ImageEngine } from '../core/build/engine.ts';
 import { registryBuildProbe } from '../core/build/registry-probe.ts';
 import { planBuilds } from '../core/images/plan.ts';
@@ -68,7 +70,7 @@ async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise
   const docker = options.docker ?? (await connectDocker());
   await ensureDocker(docker);
   const credentials = await loadAllCredentials(hubDir, options.credentials, options.env);
-  addSecrets(redactor, { credentials, contextEnv: [context.env_vars, context.docker_env_vars] }, logger);
+  addSecrets(redactor, { credentials, contextEnv: contextSecretVariables(context) }, logger);
   const selection = await loadSelection(hubDir, tags, logger);
   const result = await buildSelection({
     hubDir,
@@ -86,6 +88,7 @@ async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise
     applyBatch:
       batch && ((manifest) => applyBatchEntries(manifest, batch, { catalogue: selection.catalogue, hubDir, context, registry: options.registry, credentials })),
     logger,
+    redactor,
     signal: options.signal,
     env: options.env,
   });
@@ -111,6 +114,8 @@ export interface BuildSelectionOptions {
   /** Adds a batch manifest's build_new:false entries before the manifest is written. */
   applyBatch?: (manifest: BuildManifest) => Promise<BuildManifest>;
   logger: Logger;
+  /** The pipeline's redactor: every string of the manifest, the summary and the failures goes through it. */
+  redactor: TextRedactor;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
@@ -144,10 +149,13 @@ export async function buildSelection(options: BuildSelectionOptions): Promise<Bu
       allowSecretsInImage: options.allowSecretsInImage ?? false,
     }),
   );
-  const manifest = options.applyBatch ? await options.applyBatch(result.manifest) : result.manifest;
+  // The one place build results are written and handed on: nothing leaves unredacted.
+  const manifest = redactStrings(options.applyBatch ? await options.applyBatch(result.manifest) : result.manifest, options.redactor);
   await writeManifest(manifestPath, manifest);
   logger.info(`wrote ${manifestPath}`);
 
   const exitCode = result.failedBuilds.length > 0 || result.failedPushes.length > 0 ? ExitCode.BUILD_FAILURE : ExitCode.SUCCESS;
-  return { ...result, manifest, manifestPath, exitCode };
+  const failedBuilds = redactStrings(result.failedBuilds, options.redactor);
+  const failedPushes = redactStrings(result.failedPushes, options.redactor);
+  return { ...result, manifest, failedBuilds, failedPushes, manifestPath, exitCode };
 }

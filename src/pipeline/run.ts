@@ -11,6 +11,7 @@ import { validateContext } from '../core/context/validate.ts';
 import { ConfigError, ExitCode, RunError } from '../core/errors.ts';
 import { redactingLogger, type Logger } from '../core/log.ts';
 import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
+import { contextSecretVariables } from '../core/secrets/selection.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
 import type { Credentials } from '../core/registry/credentials.ts';
@@ -106,8 +107,11 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
       if (chosen.fellBackToHost) refuseImagesOnHost(manifest, manifestFile);
       // Runtime context wins over the stored one (madengine let the manifest win; difference 8).
       context = validateContext(mergeContexts(manifest.context, loaded.raw), `${manifestFile} context + runtime context`).context;
+      addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
     } else {
       context = contextForBuild(loaded.raw, loaded.context, system);
+      // Before the build: its docker_build_arg secrets must be masked in the build's output and manifest.
+      addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
       const selection = await loadSelection(hubDir, tags, logger);
       if (executor.kind === 'host') {
         manifest = hostManifest(selection.selected, context);
@@ -124,6 +128,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
           manifestOutput: options.manifestOutput,
           liveOutput: options.liveOutput ?? false,
           logger,
+          redactor,
           signal: options.signal,
         });
         manifest = built.manifest;
@@ -132,7 +137,6 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
       }
     }
 
-    addSecrets(redactor, { contextEnv: [context.env_vars, context.docker_env_vars] }, logger);
     // One run at a time in <hub>/run_directory; a killed run's leftovers are cleaned up here.
     runDirLock = await lockRunDirectory(hubDir, { runId, logger, onDeadRun: (deadRunId) => removeRunContainers(deadRunId, logger) });
     // Bounded and never fatal: a slow or closed console must not cost the run (issue 9).

@@ -10,7 +10,7 @@ import type { BuildPlan, PlannedBuild } from '../../../src/core/images/plan.ts';
 import { modelSchema } from '../../../src/core/hub/model.ts';
 import { memoryLogger } from '../../helpers/logger.ts';
 
-function fakeEngine(options: { failDockerfile?: string; existingHash?: string; dockerfiles?: Record<string, string> } = {}) {
+function fakeEngine(options: { failDockerfile?: string; failMessage?: string; existingHash?: string; dockerfiles?: Record<string, string> } = {}) {
   const builds: EngineBuildRequest[] = [];
   const tags: [string, string][] = [];
   const logins: Parameters<ImageEngine['login']>[0][] = [];
@@ -21,8 +21,8 @@ function fakeEngine(options: { failDockerfile?: string; existingHash?: string; d
     findByLabel: async (label, value) => (label === BUILD_HASH_LABEL && value === options.existingHash ? { id: 'sha256:old', tags: [] } : undefined),
     build: async (request) => {
       builds.push(request);
-      request.onLine('Step 1/1 : RUN echo');
-      if (request.dockerfile === options.failDockerfile) throw new Error('The command returned a non-zero code: 3');
+      request.onLine(`Step 1/1 : RUN echo ${JSON.stringify(request.buildArgs)}`);
+      if (request.dockerfile === options.failDockerfile) throw new Error(options.failMessage ?? 'The command returned a non-zero code: 3');
       return { imageId: `sha256:${request.tag}`, baseImage: 'base:1' };
     },
     tag: async (source, target) => void tags.push([source, target]),
@@ -172,6 +172,73 @@ test('the build hash fingerprints the values of the secrets a build uses: rotati
   // A Dockerfile that uses no secret keeps the hash it had before secrets were fingerprinted.
   const { result } = await run(onePlan(''), fakeEngine().engine, { env: { MAD_SECRETS_TOKEN: 'tok-123456' } });
   assert.equal(result.manifest.built_images['ci-m1_a.ubuntu.amd']!.build_hash, `hash-${DOCKERFILE}-{}-`);
+});
+
+/** A plan whose docker_build_arg (the context's) holds a MAD_SECRETS* entry next to a plain one. */
+const contextArgPlan = (): BuildPlan => {
+  const build = planned(DOCKERFILE, ['m1']);
+  build.buildArgs = { BASE_DOCKER: 'base:1', MAD_SECRETS_CTX: 'CtxSecret999' };
+  return { builds: [build], models: 1, warnings: [] };
+};
+
+test('a MAD_SECRETS* docker_build_arg the Dockerfile does not ask for reaches no build, no build_command, no hash (red team: it was printed in clear)', async () => {
+  const { engine, builds } = fakeEngine();
+  const { result, logDir } = await run(contextArgPlan(), engine, { registry: 'localhost:5000' });
+  assert.deepEqual(builds[0]!.buildArgs, { BASE_DOCKER: 'base:1' });
+  const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
+  assert.equal(
+    entry.build_command,
+    'docker build --network=host -t ci-m1_a.ubuntu.amd -f docker/a.ubuntu.amd.Dockerfile --build-arg BASE_DOCKER=base:1 docker',
+  );
+  assert.equal(entry.secret_build_args, undefined);
+  assert.equal(entry.registry_image, 'localhost:5000/ci-m1_a.ubuntu.amd');
+  const written = JSON.stringify(result.manifest) + (await readFile(path.join(logDir, 'm1.build.live.log'), 'utf8'));
+  assert.ok(!written.includes('CtxSecret999'), written);
+});
+
+test('a MAD_SECRETS* docker_build_arg the Dockerfile declares as ARG is a secret build arg: masked, warned, recorded, not pushed, fingerprinted', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nARG MAD_SECRETS_CTX\nRUN echo\n' };
+  const { engine, builds, pushes } = fakeEngine({ dockerfiles });
+  const { result, logger, logDir } = await run(contextArgPlan(), engine, { registry: 'localhost:5000', env: { MAD_SECRETS_CTX: 'from-the-env' } });
+  assert.deepEqual(builds[0]!.buildArgs, { BASE_DOCKER: 'base:1', MAD_SECRETS_CTX: 'CtxSecret999' }, 'the context value wins over the environment');
+  const entry = result.manifest.built_images['ci-m1_a.ubuntu.amd']!;
+  assert.match(entry.build_command ?? '', /--build-arg BASE_DOCKER=base:1 --build-arg 'MAD_SECRETS_CTX=\*\*\*'/);
+  assert.deepEqual(entry.secret_build_args, ['MAD_SECRETS_CTX']);
+  assert.deepEqual(pushes, []);
+  assert.match(result.failedPushes[0]!.error, /refused to push .*declares ARG MAD_SECRETS_CTX/);
+  assert.ok(logger.lines.some((line) => line.startsWith('warn:') && line.includes('declares ARG MAD_SECRETS_CTX')));
+  assert.match(entry.build_hash ?? '', /secret-arg MAD_SECRETS_CTX,secret-fingerprint [0-9a-f]{64}$/);
+  const written = JSON.stringify([result, logger.lines]) + (await readFile(path.join(logDir, 'm1.build.live.log'), 'utf8'));
+  assert.ok(!written.includes('CtxSecret999'), 'the build log line that echoes the build args is redacted too');
+});
+
+test('a MAD_SECRETS* docker_build_arg the Dockerfile mounts is a BuildKit secret', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nRUN --mount=type=secret,id=MAD_SECRETS_CTX cat /run/secrets/MAD_SECRETS_CTX\n' };
+  const { engine, builds } = fakeEngine({ dockerfiles });
+  const { result } = await run(contextArgPlan(), engine);
+  assert.deepEqual(builds[0]!.buildArgs, { BASE_DOCKER: 'base:1' });
+  assert.deepEqual(builds[0]!.secrets, { MAD_SECRETS_CTX: 'CtxSecret999' });
+  assert.match(result.manifest.built_images['ci-m1_a.ubuntu.amd']!.build_command ?? '', /--secret id=MAD_SECRETS_CTX,env=MAD_SECRETS_CTX/);
+});
+
+test('a Dockerfile mounting a secret no source provides still builds on BuildKit (with no values), and warns', async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nRUN --mount=type=secret,id=MAD_SECRETS_NOPE ls /run/secrets\n' };
+  const { engine, builds } = fakeEngine({ dockerfiles });
+  const { result, logger } = await run(onePlan(''), engine);
+  assert.deepEqual(builds[0]!.secrets, {});
+  assert.match(result.manifest.built_images['ci-m1_a.ubuntu.amd']!.build_command ?? '', /^DOCKER_BUILDKIT=1 docker build /);
+  assert.ok(logger.lines.some((line) => line.startsWith('warn:') && line.includes('mounts secret id(s) MAD_SECRETS_NOPE')));
+});
+
+test("a required=true mount no secret serves fails with BuildKit's message, the id, the Dockerfile and where secrets come from", async () => {
+  const dockerfiles = { [DOCKERFILE]: 'FROM base:1\nRUN --mount=type=secret,id=MAD_SECRETS_NOPE,required=true cat /run/secrets/MAD_SECRETS_NOPE\n' };
+  const failMessage = 'BuildKit build of ci-m1_a.ubuntu.amd failed: secret MAD_SECRETS_NOPE not found: not found';
+  const { engine } = fakeEngine({ dockerfiles, failDockerfile: DOCKERFILE, failMessage });
+  const { result } = await run(onePlan('HUB'), engine, { credentials: SECRETS.credentials });
+  const error = result.failedBuilds[0]?.error ?? '';
+  assert.ok(error.startsWith(failMessage), error);
+  assert.match(error, /docker\/a\.ubuntu\.amd\.Dockerfile mounts secret MAD_SECRETS_NOPE with required=true, and no secret MAD_SECRETS_NOPE is known/);
+  assert.match(error, /set the environment variable MAD_SECRETS_NOPE, or docker_build_arg\.MAD_SECRETS_NOPE .*credential 'HUB'/);
 });
 
 test('a failing build is recorded for each of its models; the other builds still run', async () => {

@@ -95,6 +95,13 @@ describe('planBuilds', () => {
     assert.notEqual(first.builds[0]!.id, other.builds[0]!.id);
   });
 
+  it('keeps MAD_SECRETS* docker_build_arg values out of the public build id (a fast hash a weak secret could be guessed from)', async () => {
+    const id = async (secret: string) =>
+      (await planBuilds([dummy], { hubDir: hub, context: { docker_build_arg: { A: '1', MAD_SECRETS_CTX: secret } } })).builds[0]!.id;
+    assert.equal(await id('CtxSecret999'), await id('rotated-value'));
+    assert.notEqual(await id('CtxSecret999'), (await planBuilds([dummy], { hubDir: hub, context: { docker_build_arg: { A: '1' } } })).builds[0]!.id);
+  });
+
   it('splits builds whose context dir or credential differ', async () => {
     const withContext = entry({ name: 'ctxdir', dockerfile: 'docker/dummy', dockercontext: './scripts/dummy3/' });
     const withCred = entry({ name: 'private', dockerfile: 'docker/dummy', cred: 'AMD_GITHUB' });

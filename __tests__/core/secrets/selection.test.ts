@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MIN_SECRET_LENGTH, selectSecrets } from '../../../src/core/secrets/selection.ts';
+import { contextSecretVariables, MIN_SECRET_LENGTH, selectSecrets } from '../../../src/core/secrets/selection.ts';
 import { Redactor } from '../../../src/core/secrets/redactor.ts';
 import { loadCredentials, parseCredentials, secretValues } from '../../../src/core/registry/credentials.ts';
 
@@ -42,6 +42,15 @@ test('every MAD_SECRETS* value of the environment and of the context is a secret
   });
   assert.deepEqual(selection.values.sort(), ['ctx-value-1', 'hf-env-value', 'suffix-value']);
   assert.deepEqual(selection.warnings, []);
+});
+
+test("the context's docker_build_arg MAD_SECRETS* values are secrets too (red team: one was printed in build_command)", () => {
+  const context = {
+    env_vars: { MAD_SECRETS_A: 'env-var-value' },
+    docker_env_vars: { MAD_SECRETS_B: 'docker-env-value' },
+    docker_build_arg: { MAD_SECRETS_CTX: 'CtxSecret999', PLAIN: 'plain' },
+  };
+  assert.deepEqual(selectSecrets({ contextEnv: contextSecretVariables(context) }).values.sort(), ['CtxSecret999', 'docker-env-value', 'env-var-value']);
 });
 
 test('a value too short to mask is not masked and gets one warning naming its key, never its value (regression: a one-letter user shredded logs)', () => {

@@ -10,13 +10,13 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
-import { credentialBuildArgs, redact, secretEnv, secretValues, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import { credentialBuildArgs, isSecretName, redact, secretEnv, secretValues, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import type { ImageEngine } from './engine.ts';
 import { deploymentConfig, manifestContext } from './manifest-parts.ts';
 import { buildCommand } from './build-command.ts';
-import { secretHashInputs, secretsForDockerfile } from './build-secrets.ts';
+import { secretHashInputs, secretsForDockerfile, splitSecretArgs } from './build-secrets.ts';
 import { pushOne, registryAuth } from './push.ts';
 
 export const BUILD_HASH_LABEL = 'org.madengine.build-hash';
@@ -65,7 +65,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<BuildIma
   const now = options.now ?? Date.now;
   const started = now();
   const envSecrets = secretEnv(options.env ?? process.env);
-  const secrets = [...secretValues(options.credentials), ...Object.values(envSecrets).filter(Boolean)];
+  const contextSecrets = options.plan.builds.flatMap((build) => Object.values(splitSecretArgs(build.buildArgs).secret));
+  const secrets = [...secretValues(options.credentials), ...[...Object.values(envSecrets), ...contextSecrets].filter(Boolean)];
   const safe = (text: string): string => redact(text, secrets);
   const result: BuildImagesResult = {
     manifest: {
@@ -163,10 +164,11 @@ function secretPushRefusal(image: PlannedImage, target: string, secretArgs: read
   );
 }
 
-/** The names (never values) of the secrets a build used, by how they reached it. */
+/** The names (never values) of the secrets a build used, by how they reached it, and the mount ids no secret serves. */
 interface SecretNames {
   buildArgs: string[];
   mounts: string[];
+  unknownMounts: string[];
 }
 
 type BuildOutcome =
@@ -193,17 +195,22 @@ async function buildOne(
   const primary = build.images[0]!;
   const logPath = path.join(options.logDir, primary.buildLog);
   const started = now();
+  let unknownMounts: readonly string[] = [];
   try {
-    const available = { ...envSecrets, ...(build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {}) };
+    // A MAD_SECRETS* docker_build_arg is a secret like a MAD_SECRETS* variable (and wins over one of the same name).
+    const contextArgs = splitSecretArgs(build.buildArgs);
+    const credentialArgs = build.cred ? credentialBuildArgs(build.cred, options.credentials, primary.model.name) : {};
+    const available = { ...envSecrets, ...contextArgs.secret, ...credentialArgs };
     const tools = build.toolsContext ? { toolsContext: build.toolsContext } : {};
     const source = { hubDir, contextDir: build.contextDir, dockerfile: build.dockerfile, ...tools };
     const secrets = secretsForDockerfile(available, await engine.dockerfileText(source));
-    const secretNames = { buildArgs: Object.keys(secrets.buildArgs).sort(), mounts: Object.keys(secrets.mounts).sort() };
-    const buildArgs = { ...build.buildArgs, ...secrets.buildArgs };
-    warnAboutSecrets(build, secretNames, secrets.unknownMounts, logger);
+    const secretNames = { buildArgs: Object.keys(secrets.buildArgs).sort(), mounts: Object.keys(secrets.mounts).sort(), unknownMounts: secrets.unknownMounts };
+    const buildArgs = { ...contextArgs.plain, ...secrets.buildArgs };
+    unknownMounts = secrets.unknownMounts;
+    warnAboutSecrets(build, secretNames, logger);
     // The hash (a public label) holds secret names and a slow-KDF fingerprint of their values, never a value:
     // a rotated secret rebuilds; a secret this Dockerfile does not use changes nothing.
-    const hash = await engine.hashInputs({ ...source, buildArgs: build.buildArgs, extra: await secretHashInputs(secrets) });
+    const hash = await engine.hashInputs({ ...source, buildArgs: contextArgs.plain, extra: await secretHashInputs(secrets) });
     await writeFile(logPath, `# madengine build ${build.id} (${build.dockerfile}) hash ${hash}\n`);
 
     if (!options.noCache) {
@@ -244,7 +251,8 @@ async function buildOne(
         dockerfile: build.dockerfile,
         ...tools,
         buildArgs,
-        ...(secretNames.mounts.length ? { secrets: secrets.mounts } : {}),
+        // Every secret-mount Dockerfile builds on BuildKit, also when no secret serves its ids (those then have no file).
+        ...(secretNames.mounts.length || secretNames.unknownMounts.length ? { secrets: secrets.mounts } : {}),
         labels: { [BUILD_HASH_LABEL]: hash, [BUILD_ID_LABEL]: build.id },
         noCache: options.noCache,
         onLine: (line) => {
@@ -259,7 +267,7 @@ async function buildOne(
     await note(logPath, build, `built ${imageId}`);
     return { imageId, hash, baseImage: build.buildArgs.BASE_DOCKER ?? baseImage, seconds: (now() - started) / 1000, secretNames };
   } catch (error) {
-    const message = safe(errorMessage(error));
+    const message = safe(withMissingSecretHint(errorMessage(error), build, unknownMounts));
     await appendFile(logPath, `ERROR: ${message}\n`).catch(() => undefined);
     return { error: message };
   } finally {
@@ -271,7 +279,8 @@ async function buildOne(
 }
 
 /** Secret build args end up in the image history: say so, with the fix. Mount ids no secret has are likely typos. */
-function warnAboutSecrets(build: PlannedBuild, names: SecretNames, unknownMounts: readonly string[], logger: Logger): void {
+function warnAboutSecrets(build: PlannedBuild, names: SecretNames, logger: Logger): void {
+  const { unknownMounts } = names;
   const models = build.images.map((image) => image.model.name).join(', ');
   if (names.buildArgs.length) {
     logger.warn(
@@ -282,10 +291,33 @@ function warnAboutSecrets(build: PlannedBuild, names: SecretNames, unknownMounts
   }
   if (unknownMounts.length) {
     logger.warn(
-      `model ${models}: ${build.dockerfile} mounts secret id(s) ${unknownMounts.join(', ')} that no MAD_SECRETS* variable or credential ` +
-        `'${build.cred || '(none)'}' key provides; BuildKit builds without them`,
+      `model ${models}: ${build.dockerfile} mounts secret id(s) ${unknownMounts.join(', ')} that no MAD_SECRETS* variable (environment or ` +
+        `docker_build_arg) or credential '${build.cred || '(none)'}' key provides; BuildKit builds without them (a required=true mount fails)`,
     );
   }
+}
+
+/** Where a secret named `id` can come from, for messages about a mount no secret serves. */
+function secretSourcesFor(id: string, build: PlannedBuild): string {
+  const fromCredential = build.cred ? `a key of credential '${build.cred}' (served as ${build.cred}_<KEY in upper case>)` : '';
+  if (isSecretName(id))
+    return `set the environment variable ${id}, or docker_build_arg.${id} in the additional context${fromCredential ? `, or ${fromCredential}` : ''}`;
+  return fromCredential
+    ? `add ${fromCredential}, or rename the mount to a MAD_SECRETS* id and set that environment variable`
+    : `only MAD_SECRETS* ids (environment variables or docker_build_arg) and <cred>_<KEY> ids (the model's credential) are served: rename the mount`;
+}
+
+/**
+ * BuildKit fails a `required=true` mount that no secret serves with "secret X not found": say which
+ * Dockerfile mounts it and where secrets come from.
+ */
+function withMissingSecretHint(message: string, build: PlannedBuild, unknownMounts: readonly string[]): string {
+  const id = unknownMounts.find((candidate) => message.includes(`secret ${candidate} not found`));
+  if (id === undefined) return message;
+  return (
+    `${message} (${build.dockerfile} mounts secret ${id} with required=true, and no secret ${id} is known: ` +
+    `${secretSourcesFor(id, build)}; or drop required=true, so the step runs without the file)`
+  );
 }
 
 /** Digest of every image of the build in the registry when all of them carry `hash`, else undefined. */

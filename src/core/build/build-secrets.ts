@@ -8,6 +8,7 @@
  */
 import { scrypt } from 'node:crypto';
 import { declaredArgs, secretMountIds } from '../images/dockerfile.ts';
+import { isSecretName } from '../secrets/selection.ts';
 
 export interface BuildSecrets {
   /** Secrets the Dockerfile declares as ARG: passed as build args (they end up in the image history). */
@@ -16,6 +17,17 @@ export interface BuildSecrets {
   mounts: Record<string, string>;
   /** Mount ids that no known secret has (BuildKit leaves those files out; a `required=true` mount fails). */
   unknownMounts: string[];
+}
+
+/**
+ * A build's docker_build_arg split by name: MAD_SECRETS* entries are secrets like the environment's
+ * (they reach the build only where the Dockerfile asks, and are never printed; difference 35); the rest are plain build args.
+ */
+export function splitSecretArgs(buildArgs: Readonly<Record<string, string>>): { plain: Record<string, string>; secret: Record<string, string> } {
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  for (const [name, value] of Object.entries(buildArgs)) (isSecretName(name) ? secret : plain)[name] = value;
+  return { plain, secret };
 }
 
 /** The subset of `available` (secret name -> value) the Dockerfile uses, split by how it uses it. */

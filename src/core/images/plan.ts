@@ -15,6 +15,7 @@ import { hubRelative } from '../hub/paths.ts';
 import type { ListingCache, ScannedDockerfile, SelectionContext } from './select.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import { isDirectory } from '../util/fs.ts';
+import { isSecretName } from '../secrets/selection.ts';
 
 export interface PlannedImage {
   /** madengine's image name for this model and Dockerfile (with "_<arch>" for target-arch builds). */
@@ -90,7 +91,10 @@ function buildId(input: Omit<PlannedBuild, 'id' | 'images' | 'gpuVendor' | 'gpuA
   const canonical = JSON.stringify([
     input.dockerfile,
     input.contextDir,
-    Object.entries(input.buildArgs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    // A MAD_SECRETS* value stays out of this public id (a fast hash); the build hash fingerprints it slowly.
+    Object.entries(input.buildArgs)
+      .map(([name, value]): [string, string] => [name, isSecretName(name) ? '' : value])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     input.cred,
     input.toolsContext ?? '',
   ]);

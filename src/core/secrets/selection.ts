@@ -6,11 +6,12 @@
  *   (names and addresses that identify an account, which logs must be able to show) and values written
  *   as JSON numbers or booleans (ports, flags), unless the key names a secret (password, token, ...).
  * - every MAD_SECRETS* variable of the environment, and MAD_SECRETS* entries of the context's
- *   env_vars / docker_env_vars (madengine's rule for secret names).
+ *   env_vars / docker_env_vars / docker_build_arg (madengine's rule for secret names).
  * - a multi-line value is masked whole and line by line (lines of MIN_SECRET_LENGTH or more).
  * - values shorter than MIN_SECRET_LENGTH are not masked: masking `3` or `a` would shred every log
  *   line. Each one gets one warning naming its key or variable, never its value (difference 29).
  */
+import type { AdditionalContext } from '../context/schema.ts';
 import type { CredentialEntry, Credentials } from '../registry/credentials.ts';
 
 /** Shorter values are not masked (see the module comment). */
@@ -61,8 +62,15 @@ export interface SecretSources {
   credentials?: Credentials;
   /** The run's environment: its MAD_SECRETS* values. */
   env?: NodeJS.ProcessEnv;
-  /** The context's env_vars and docker_env_vars: their MAD_SECRETS* values. */
+  /** The context's env_vars, docker_env_vars and docker_build_arg (contextSecretVariables): their MAD_SECRETS* values. */
   contextEnv?: readonly (Readonly<Record<string, string | null | undefined>> | undefined)[];
+}
+
+/** The context's name -> value maps whose MAD_SECRETS* entries are secrets, for SecretSources.contextEnv. */
+export function contextSecretVariables(
+  context: Pick<AdditionalContext, 'env_vars' | 'docker_env_vars' | 'docker_build_arg'>,
+): NonNullable<SecretSources['contextEnv']> {
+  return [context.env_vars, context.docker_env_vars, context.docker_build_arg];
 }
 
 export interface SecretSelection {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { ImageEngine } from '../../core/build/engine.ts';
+import { secretMountIds } from '../../core/images/dockerfile.ts';
 import { collectBuildContext, hashBuildInputs, withToolsContext, type BuildContext } from './build-context.ts';
 import { buildWithSecrets } from './buildkit/build.ts';
 import { baseImages, buildImage, findImagesByLabel, pushImage, shouldPull, tagImage } from './images.ts';
@@ -44,10 +45,11 @@ export function dockerImageEngine(docker: Docker): ImageEngine {
         onLine: request.onLine,
         ...(request.signal ? { signal: request.signal } : {}),
       };
-      // Secret mounts need BuildKit; everything else keeps the classic builder madengine's hubs were written for.
-      const secrets = request.secrets ?? {};
-      const { imageId } = Object.keys(secrets).length
-        ? await buildWithSecrets(docker, { ...build, secrets, dockerfile: request.dockerfile })
+      // Secret mounts need BuildKit (the classic builder rejects `--mount`), also those no secret serves;
+      // everything else keeps the classic builder madengine's hubs were written for.
+      const buildKit = request.secrets !== undefined || secretMountIds(context.dockerfileText).length > 0;
+      const { imageId } = buildKit
+        ? await buildWithSecrets(docker, { ...build, secrets: request.secrets ?? {}, dockerfile: request.dockerfile })
         : await buildImage(docker, build);
       return { imageId, baseImage: baseImages(context.dockerfileText, request.buildArgs)[0] ?? '' };
     },

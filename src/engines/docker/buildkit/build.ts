@@ -8,21 +8,21 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { secretFingerprint } from '../../../core/build/build-secrets.ts';
 import { BuildError, errorMessage } from '../../../core/errors.ts';
-import { secretMountRuns } from '../../../core/images/dockerfile.ts';
+import { secretMountIds, secretMountRuns } from '../../../core/images/dockerfile.ts';
 import { packBuildContext, type BuildContext } from '../build-context.ts';
 import { buildQuery, followProgress, type BuildRequest, type ProgressEvent } from '../images.ts';
 import { openSecretSession, type SecretSession } from './session.ts';
 import { TraceLines } from './trace.ts';
 
 export interface SecretBuildRequest extends BuildRequest {
-  /** id -> value, served to the build through the session. */
+  /** id -> value, served to the build through the session; a mounted id without one gets no file (BuildKit's rule). */
   secrets: Readonly<Record<string, string>>;
   /** Hub-relative Dockerfile, for messages. */
   dockerfile: string;
 }
 
 export async function buildWithSecrets(docker: Docker, request: SecretBuildRequest): Promise<{ imageId: string }> {
-  const ids = Object.keys(request.secrets).join(', ');
+  const ids = secretMountIds(request.context.dockerfileText).join(', ');
   let session: SecretSession;
   try {
     session = await openSecretSession(docker, request.secrets);
@@ -34,8 +34,11 @@ export async function buildWithSecrets(docker: Docker, request: SecretBuildReque
     );
   }
   try {
-    const fingerprint = await secretFingerprint({ buildArgs: {}, mounts: request.secrets })!;
-    const keyed = { ...request, context: withSecretCacheKey(request.context), buildArgs: { ...request.buildArgs, [CACHE_KEY_ARG]: fingerprint } };
+    // No value served, nothing to rotate: the steps keep their ordinary cache key.
+    const fingerprint = await secretFingerprint({ buildArgs: {}, mounts: request.secrets });
+    const keyed = fingerprint
+      ? { ...request, context: withSecretCacheKey(request.context), buildArgs: { ...request.buildArgs, [CACHE_KEY_ARG]: fingerprint } }
+      : request;
     const stream = await dialBuild(docker, keyed, session.id).catch((error: unknown) => {
       throw new BuildError(`BuildKit build of ${request.tag} could not start: ${errorMessage(error)}`, { cause: error });
     });
