@@ -117,8 +117,17 @@ test('a run is judged from its own staged log and copies, even when another run 
         return { exitCode: 0, timedOut: false, cancelled: false, durationSeconds: 1, modelDir: path.join(out, 'gone'), collected: [copy] };
       },
     };
+    // A run killed earlier (kill -9) left its staging dir: the run phase publishes it first.
+    const killed = path.join(out, `.madengine-staging-${hostTag}-${deadPid()}-0123456789ab`);
+    await mkdir(killed, { recursive: true });
+    await writeFile(path.join(killed, 'k.host.run.live.log'), 'partial log of the killed run\n');
     const logged: string[] = [];
     const phase = await runPhase(await phaseOptions(out, executor, logged));
+    assert.equal(await readFile(path.join(out, 'k.host.run.live.log'), 'utf8'), 'partial log of the killed run\n');
+    assert.ok(
+      logged.some((line) => line.startsWith('published the files of an interrupted run')),
+      logged.join('\n'),
+    );
     assert.equal(phase.results[0]!.status, 'SUCCESS', phase.results[0]!.reason);
     assert.deepEqual(
       phase.results[0]!.rows.map((row) => [row.model, row.performance]),
