@@ -138,7 +138,7 @@ export async function runModel(
     row.test_duration = outcome.durationSeconds.toFixed(2);
     if (outcome.imageId) row.image_digest = outcome.imageId;
     // Judged from the staged files; messages name the files where they are published.
-    return mapResultText(await judgeOutcome(image, model, row, spec, { ...outcome, startedAtMs }, options, shared.env), staging.published);
+    return mapResultText(await judgeOutcome(image, model, row, spec, { ...outcome, startedAtMs }, options, shared.env, staging.outputDir), staging.published);
   } catch (error) {
     if (error instanceof Error) {
       error.message = staging.published(error.message);
@@ -235,6 +235,8 @@ async function judgeOutcome(
   outcome: ModelRunOutcome & { startedAtMs: number },
   options: Pick<RunModelOptions, 'context' | 'skipModelRun'>,
   env: NodeJS.ProcessEnv,
+  /** Where the staged files will be published (the perf.csv directory). */
+  outputDir: string,
 ): Promise<ModelResult> {
   const base = { durationSeconds: outcome.durationSeconds };
   const result = (status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult =>
@@ -252,7 +254,7 @@ async function judgeOutcome(
   const check = multiple
     ? await checkMultipleResults(
         multiple,
-        { cwd: spec.outputDir, modelDir: outcome.modelDir },
+        { cwd: spec.outputDir, modelDir: outcome.modelDir, publishedTo: outputDir },
         { startedAtMs: outcome.startedAtMs, collected: outcome.collected },
       )
     : undefined;
