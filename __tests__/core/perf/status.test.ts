@@ -140,6 +140,27 @@ describe('multiple_results (compat §3.9)', () => {
     assert.deepEqual(await checkMultipleResults('perf_shared.csv', location(), { startedAtMs: old.getTime(), collected: [] }), { path: stale });
   });
 
+  it('never reads a file in the published-to dir (another run may have put it there, even just now), but names it', async () => {
+    const staging = join(dir, 'staging-of-this-run');
+    await mkdir(staging, { recursive: true });
+    const other = join(dir, 'perf_other.csv');
+    await writeFile(other, 'model,performance,metric\na,999,x\n');
+    const check = await checkMultipleResults(
+      'perf_other.csv',
+      { cwd: staging, modelDir: join(dir, 'no_model_dir'), publishedTo: dir },
+      { startedAtMs: 0, collected: [other] },
+    );
+    assert.equal(check.path, undefined);
+    assert.match(
+      check.reason!,
+      /'perf_other\.csv' was not written by this run .*found only files left by an earlier model or another run: .*perf_other\.csv \(modified /,
+    );
+    await writeFile(join(staging, 'perf_other.csv'), 'model,performance,metric\na,1,x\n');
+    assert.deepEqual(await checkMultipleResults('perf_other.csv', { cwd: staging, modelDir: join(dir, 'no_model_dir'), publishedTo: dir }, anyRun), {
+      path: join(staging, 'perf_other.csv'),
+    });
+  });
+
   it('skips a stale copy in cwd for a fresh file in the model directory', async () => {
     const stale = join(dir, 'perf_both.csv');
     const fresh = join(dir, 'scripts', 'dummy', 'perf_both.csv');

@@ -43,6 +43,11 @@ export interface MultipleResultsLocation {
   cwd: string;
   /** The model's directory (tried second). */
   modelDir: string;
+  /**
+   * Where the cwd's files are published afterwards (the output dir, when cwd is the run's staging dir): a
+   * file of that name there is another model's or run's, never read, only named when this run wrote none.
+   */
+  publishedTo?: string;
 }
 
 /** What tells this model's results from files an earlier model (or run) left behind. */
@@ -120,11 +125,15 @@ export async function checkMultipleResults(file: string, location: MultipleResul
     }
     stale.push(`${candidate} (modified ${modified.toISOString()})`);
   }
+  const published = location.publishedTo === undefined ? undefined : resolve(location.publishedTo, name);
+  if (path === undefined && published !== undefined && (await isFile(published))) {
+    stale.push(`${published} (modified ${(await stat(published)).mtime.toISOString()})`);
+  }
   if (path === undefined && stale.length > 0) {
     return {
       reason:
         `multiple_results file '${name}' was not written by this run (the model started at ${new Date(run.startedAtMs).toISOString()}; ` +
-        `found only older files, left by an earlier model or run: ${stale.join(', ')})`,
+        `found only files left by an earlier model or another run: ${stale.join(', ')})`,
     };
   }
   if (path === undefined) {

@@ -72,13 +72,16 @@ export interface ModelRunSpec {
   keepModelDir: boolean;
   /** Prepare everything but do not run the model script. */
   skipModelRun: boolean;
-  /** Where collected result files are copied (the perf.csv directory). */
+  /**
+   * Where collected result files are copied: this model run's private staging directory inside the
+   * perf.csv directory (src/core/run/staging.ts), published there under the same names afterwards.
+   */
   outputDir: string;
-  /** Run log path (absolute); created/truncated by the executor. */
+  /** Run log path (absolute, in the staging directory too); created/truncated by the executor. */
   logFile: string;
   /** Streams output as it arrives (--live-output); gets it redacted like the log file. */
   onOutput?: (chunk: Buffer) => void;
-  /** The run's secrets: the executor writes the log and onOutput through it. */
+  /** The run's secrets: the executor writes the log, onOutput and the collected copies through it. */
   redactor?: Redactor;
   signal?: AbortSignal;
 }

@@ -22,6 +22,7 @@ import { prepareData, type DataConfig, type PreparedData } from './data.ts';
 import { resolveRunTimeout } from './timeout.ts';
 import { imageToRun } from './image-source.ts';
 import { scriptPathProblem } from './script-paths.ts';
+import { createStaging } from './staging.ts';
 
 /** What one model's run needs of the run phase's options. */
 export interface RunModelOptions {
@@ -119,21 +120,45 @@ export async function runModel(
       : undefined;
   if (data) Object.assign(row, { dataname: data.dataname, data_provider_type: data.provider });
 
-  const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared);
-  const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
+  // The log and the collected copies go to this run's own directory: runs from other hubs may share the output dir.
+  const staging = await createStaging(path.dirname(path.resolve(options.output)));
+  try {
+    const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared, staging.dir);
+    const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
 
-  if (spec.dockerRunOptions && options.executor.kind === 'host')
-    logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
-  logger.info(
-    `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
-  );
-  const escaped = await scriptPathProblem(spec);
-  if (escaped !== undefined) return result('FAILURE', escaped);
-  const startedAtMs = Date.now();
-  const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
-  row.test_duration = outcome.durationSeconds.toFixed(2);
-  if (outcome.imageId) row.image_digest = outcome.imageId;
-  return judgeOutcome(image, model, row, spec, { ...outcome, startedAtMs }, options, shared.env);
+    if (spec.dockerRunOptions && options.executor.kind === 'host')
+      logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
+    logger.info(
+      `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
+    );
+    const escaped = await scriptPathProblem(spec);
+    if (escaped !== undefined) return result('FAILURE', escaped);
+    const startedAtMs = Date.now();
+    const outcome: ModelRunOutcome = await options.executor.run(spec, collect);
+    row.test_duration = outcome.durationSeconds.toFixed(2);
+    if (outcome.imageId) row.image_digest = outcome.imageId;
+    // Judged from the staged files; messages name the files where they are published.
+    return mapResultText(await judgeOutcome(image, model, row, spec, { ...outcome, startedAtMs }, options, shared.env, staging.outputDir), staging.published);
+  } catch (error) {
+    if (error instanceof Error) {
+      error.message = staging.published(error.message);
+      if (error.stack) error.stack = staging.published(error.stack);
+    }
+    throw error;
+  } finally {
+    for (const problem of await staging.publish()) logger.warn(problem);
+  }
+}
+
+/** `result` with `map` applied to its text fields and every row cell. */
+function mapResultText(result: ModelResult, map: (text: string) => string): ModelResult {
+  return {
+    ...result,
+    reason: map(result.reason),
+    performance: map(result.performance),
+    metric: map(result.metric),
+    rows: result.rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value === undefined ? value : map(value)]))),
+  };
 }
 
 /** What the executor gets for one model: image, script, environment, mounts, GPUs, scripts around it, limits, log file. */
@@ -146,6 +171,7 @@ async function modelRunSpec(
   data: PreparedData | undefined,
   options: RunModelOptions,
   shared: RunShared,
+  stagingDir: string,
 ): Promise<ModelRunSpec> {
   const { system, context } = options;
   const credName = typeof model.cred === 'string' ? model.cred : '';
@@ -183,11 +209,8 @@ async function modelRunSpec(
     keepAlive: options.keepAlive,
     keepModelDir: options.keepModelDir,
     skipModelRun: options.skipModelRun,
-    outputDir: path.dirname(path.resolve(options.output)),
-    logFile: path.join(
-      path.dirname(path.resolve(options.output)),
-      options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image),
-    ),
+    outputDir: stagingDir,
+    logFile: path.join(stagingDir, options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
     redactor: shared.redactor,
     ...(options.onModelOutput ? { onOutput: liveText(options.onModelOutput) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -212,6 +235,8 @@ async function judgeOutcome(
   outcome: ModelRunOutcome & { startedAtMs: number },
   options: Pick<RunModelOptions, 'context' | 'skipModelRun'>,
   env: NodeJS.ProcessEnv,
+  /** Where the staged files will be published (the perf.csv directory). */
+  outputDir: string,
 ): Promise<ModelResult> {
   const base = { durationSeconds: outcome.durationSeconds };
   const result = (status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult =>
@@ -224,12 +249,12 @@ async function judgeOutcome(
 
   const scan = await scanLogFile(spec.logFile, resolveLogScanConfig(model, options.context));
   const multiple = String(model.multiple_results ?? '');
-  // The executor copied the results CSV into the output dir; madengine looks in cwd, then the model dir.
-  // Only a file this run produced counts: an earlier model's copy may still lie in the output dir.
+  // The executor copied the results CSV into this run's staging dir (published into the output dir later);
+  // madengine looks in cwd, then the model dir. Only a file this run produced counts: a kept model dir may hold an older one.
   const check = multiple
     ? await checkMultipleResults(
         multiple,
-        { cwd: spec.outputDir, modelDir: outcome.modelDir },
+        { cwd: spec.outputDir, modelDir: outcome.modelDir, publishedTo: outputDir },
         { startedAtMs: outcome.startedAtMs, collected: outcome.collected },
       )
     : undefined;

@@ -19,6 +19,7 @@ import { appendPerfRows, preparePerfCsv } from '../perf/perf-csv.ts';
 import type { ToolDefinition } from './model-env.ts';
 import { baseRow } from './perf-row.ts';
 import { runModel, type ModelResult, type RunModelOptions } from './run-model.ts';
+import { publishAbandonedStaging } from './staging.ts';
 
 export interface RunPhaseOptions extends RunModelOptions {
   manifest: BuildManifest;
@@ -46,6 +47,10 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
   const redactor = options.redactor ?? runRedactor(options, env);
   const logger = redactingLogger(options.logger, redactor);
   const modelOptions = { ...options, logger };
+  // A run killed before it published its files (kill -9) left them in its staging dir: publish them now.
+  const abandoned = await publishAbandonedStaging(path.dirname(path.resolve(options.output)));
+  for (const message of abandoned.published) logger.info(message);
+  for (const problem of abandoned.problems) logger.warn(problem);
   const results: ModelResult[] = [];
   const dataCounter = { next: 0 };
   const toolDefinitions = await loadToolDefinitions(options.hubDir, options.context);

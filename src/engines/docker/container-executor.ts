@@ -243,7 +243,7 @@ export function dockerExecutor(docker: Docker, options: DockerExecutorOptions = 
     killed: boolean,
   ): Promise<void> {
     try {
-      outcome.collected = await collectResults(outcome.modelDir, collect, spec.outputDir);
+      outcome.collected = await collectResults(outcome.modelDir, collect, spec.outputDir, spec.redactor);
     } catch (error) {
       log.note(`could not collect results from ${outcome.modelDir}: ${errorMessage(error)}`);
     }

@@ -96,7 +96,7 @@ export function hostExecutor(options: HostExecutorOptions = {}): Executor {
     await recordProcessGroup(undefined, log);
 
     try {
-      outcome.collected = await collectResults(modelDir, collect, spec.outputDir);
+      outcome.collected = await collectResults(modelDir, collect, spec.outputDir, spec.redactor);
     } catch (error) {
       log.note(`could not collect results from ${modelDir}: ${errorMessage(error)}`);
     }

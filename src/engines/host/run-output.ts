@@ -2,9 +2,10 @@
  * What both executors do with a model run's output on the host side: the run log (file plus live
  * stream), the collected result files copied out of the model dir, and removing that dir.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { errorMessage } from '../../core/errors.ts';
 import { parseTestDuration, toolLine } from '../../core/run/script.ts';
 import type { Redactor } from '../../core/secrets/redactor.ts';
@@ -75,9 +76,11 @@ function patternRegExp(pattern: string): RegExp {
 
 /**
  * Copies the model dir's top-level files matching `patterns` (names or `*`/`?` globs) into `outputDir`
- * (madengine copies them to its working directory). Returns the copies' paths; missing files are fine.
+ * (madengine copies them to its working directory), through `redactor` when there is one: the copies
+ * sit next to perf.csv and may be uploaded, so a secret a model wrote into them is masked there too.
+ * Returns the copies' paths; missing files are fine.
  */
-export async function collectResults(modelDir: string, patterns: readonly string[], outputDir: string): Promise<string[]> {
+export async function collectResults(modelDir: string, patterns: readonly string[], outputDir: string, redactor?: Redactor): Promise<string[]> {
   if (patterns.length === 0) return [];
   let entries: string[];
   try {
@@ -92,10 +95,28 @@ export async function collectResults(modelDir: string, patterns: readonly string
   const copied: string[] = [];
   for (const name of selected) {
     const target = path.join(outputDir, name);
-    await fs.copyFile(path.join(modelDir, name), target);
+    await copyRedacted(path.join(modelDir, name), target, redactor);
     copied.push(target);
   }
   return copied;
+}
+
+/** Copies `source` to `target` chunk by chunk through the redactor's stream (constant memory: trace files can be big). */
+async function copyRedacted(source: string, target: string, redactor: Redactor | undefined): Promise<void> {
+  if (redactor === undefined || redactor.size === 0) return fs.copyFile(source, target);
+  const redacting = redactor.stream();
+  await pipeline(
+    createReadStream(source),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        const clean = redacting.push(chunk);
+        if (clean.length > 0) yield clean;
+      }
+      const rest = redacting.end();
+      if (rest.length > 0) yield rest;
+    },
+    createWriteStream(target),
+  );
 }
 
 /** Removes the model dir; returns why it could not (e.g. root-owned files from a container), else undefined. */
