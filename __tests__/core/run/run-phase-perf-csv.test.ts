@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { runPhase, type RunPhaseOptions } from '../../../src/core/run/run-phase.ts';
+import { runPhaseOptions } from '../../helpers/run-phase-options.ts';
 
 test('a malformed perf.csv fails the run before the first model is touched', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'run-phase-perf-'));
@@ -23,23 +24,25 @@ test('a malformed perf.csv fails the run before the first model is touched', asy
       error: (m: string) => void logged.push(m),
       debug: () => {},
     };
-    const options = {
+    const options = runPhaseOptions({
       output,
       hubDir: dir,
-      context: {},
-      executor,
-      logger,
+      executor: executor as unknown as RunPhaseOptions['executor'],
+      logger: logger as unknown as RunPhaseOptions['logger'],
       // A model this machine skips: with the check missing, it would "run" (and be logged) before the append fails.
-      system: { gpuVendor: 'AMD', gpuArchitecture: 'gfx942', gpuCount: 1, gpuProductName: '', runtimeVersion: '', renderDevices: [] },
-      manifest: { built_images: { img: { docker_image: 'img', dockerfile: 'd' } }, built_models: { img: { name: 'm', skip_gpu_arch: 'gfx942' } } },
-      credentials: {},
-      timeout: null,
-      keepAlive: false,
-      keepModelDir: false,
-      skipModelRun: false,
-      disableSkipGpuArch: false,
-      env: {},
-    } as unknown as RunPhaseOptions;
+      system: {
+        gpuVendor: 'AMD',
+        gpuArchitecture: 'gfx942',
+        gpuCount: 1,
+        gpuProductName: '',
+        runtimeVersion: '',
+        renderDevices: [],
+      } as unknown as RunPhaseOptions['system'],
+      manifest: {
+        built_images: { img: { docker_image: 'img', dockerfile: 'd' } },
+        built_models: { img: { name: 'm', skip_gpu_arch: 'gfx942' } },
+      } as unknown as RunPhaseOptions['manifest'],
+    });
     await assert.rejects(runPhase(options), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.equal(error.file, output);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { runPhase, type RunPhaseOptions } from '../../../src/core/run/run-phase.ts';
-import { memoryLogger } from '../../helpers/logger.ts';
+import { runPhaseOptions } from '../../helpers/run-phase-options.ts';
 
 async function runWithTools(toolsJson: string | undefined): Promise<unknown> {
   const dir = await mkdtemp(join(tmpdir(), 'run-phase-tools-'));
@@ -15,22 +15,12 @@ async function runWithTools(toolsJson: string | undefined): Promise<unknown> {
       await mkdir(join(dir, 'scripts/common'), { recursive: true });
       await writeFile(join(dir, 'scripts/common/tools.json'), toolsJson);
     }
-    const options = {
+    const options = runPhaseOptions({
       output: join(dir, 'perf.csv'),
       hubDir: dir,
-      context: { tools: [{ name: 'rocprof' }] },
+      context: { tools: [{ name: 'rocprof' }] } as RunPhaseOptions['context'],
       executor: { kind: 'host', run: () => assert.fail('no model may run'), cleanup: async () => {} },
-      logger: memoryLogger(),
-      system: { gpuVendor: 'NONE', gpuArchitecture: '', gpuCount: 0, gpuProductName: '', runtimeVersion: '', renderDevices: [] },
-      manifest: { built_images: {}, built_models: {} },
-      credentials: {},
-      timeout: null,
-      keepAlive: false,
-      keepModelDir: false,
-      skipModelRun: false,
-      disableSkipGpuArch: false,
-      env: {},
-    } as unknown as RunPhaseOptions;
+    });
     return await runPhase(options).catch((error: unknown) => error);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { createStaging, publishAbandonedStaging } from '../../../src/core/run/st
 import { runPhase, type RunPhaseOptions } from '../../../src/core/run/run-phase.ts';
 import type { Executor, ModelRunSpec } from '../../../src/core/run/executor.ts';
 import { parseCsvTable } from '../../../src/core/util/csv.ts';
+import { runPhaseOptions } from '../../helpers/run-phase-options.ts';
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'staging-'));
@@ -79,25 +80,16 @@ async function phaseOptions(out: string, executor: Executor, logged: string[]): 
   const hub = `${out}-hub`;
   await mkdir(path.join(hub, 'scripts/m'), { recursive: true });
   await writeFile(path.join(hub, 'scripts/m/run.sh'), 'true\n');
-  return {
+  return runPhaseOptions({
     output: path.join(out, 'perf.csv'),
     hubDir: hub,
-    context: {},
     executor,
-    logger: { info: log, warn: log, error: log, debug: () => {} },
-    system: { gpuVendor: 'NONE', gpuArchitecture: '', gpuCount: 0, gpuProductName: '', runtimeVersion: '', renderDevices: [] },
+    logger: { info: log, warn: log, error: log, debug: () => {}, group: (_title, fn) => fn() },
     manifest: {
       built_images: { img: { docker_image: 'img', dockerfile: 'docker/none' } },
       built_models: { img: { name: 'm', n_gpus: '0', scripts: 'scripts/m/run.sh', multiple_results: 'results.csv' } },
-    },
-    credentials: {},
-    timeout: null,
-    keepAlive: false,
-    keepModelDir: false,
-    skipModelRun: false,
-    disableSkipGpuArch: false,
-    env: {},
-  } as unknown as RunPhaseOptions;
+    } as unknown as RunPhaseOptions['manifest'],
+  });
 }
 
 test('a run is judged from its own staged log and copies, even when another run writes the same names meanwhile', async () => {
