@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliFromSource, repoRoot } from '../helpers/node.ts';
 import { parseCsv } from '../helpers/csv.ts';
@@ -156,4 +157,39 @@ test('executor auto with no Docker daemon refuses a manifest of container images
   const asked = run('-c', '{"executor": "host"}');
   assert.equal(asked.status, 0, asked.stderr);
   assert.match(await readFile(path.join(out, 'perf.csv'), 'utf8'), /SUCCESS/);
+});
+
+test("perf.csv inside the hub's run_directory is refused before anything runs (every model run deletes that directory)", async () => {
+  const hub = await hubWith([{ name: 'm', scripts: 'scripts/t/ok.sh' }], { 'ok.sh': 'echo "performance: 1 x"\n' });
+  const inside = path.join(hub, 'run_directory', 'perf.csv');
+  const run = madengine('run', '--hub', hub, '--tags', 'm', '-o', inside, ...host);
+  assert.equal(run.status, 4, run.stderr);
+  assert.match(run.stderr, /perf CSV .*run_directory\/perf\.csv is inside the hub's run_directory .*which every model run deletes and recreates/);
+});
+
+test('a second `run --tags` on a busy hub is refused before it builds anything', async (t) => {
+  if (!(await requireInfra(t, { docker: true }))) return;
+  const hub = await hubWith([{ name: 'ghost', dockerfile: 'docker/ghost', scripts: 'scripts/t/ok.sh' }], { 'ok.sh': 'echo "performance: 1 x"\n' });
+  // A live run holds the hub: this test process, as far as the lock can tell.
+  const lock = { pid: process.pid, host: hostname(), started: new Date().toISOString(), token: 'held-by-test', data: { runId: 'other-run' } };
+  await writeFile(path.join(hub, 'run_directory.lock'), JSON.stringify(lock));
+  const out = await mkdtemp(path.join(tmpdir(), 'madengine-cli-out-'));
+  const run = madengine(
+    'run',
+    '--hub',
+    hub,
+    '--tags',
+    'ghost',
+    '-o',
+    path.join(out, 'perf.csv'),
+    '--manifest-output',
+    path.join(out, 'm.json'),
+    '-c',
+    '{"executor": "docker"}',
+  );
+  assert.equal(run.status, 3, run.stderr);
+  assert.match(run.stderr, /is in use by run other-run/);
+  // Were the build first, the missing Dockerfile would have been reported (exit 2) and a manifest written.
+  assert.doesNotMatch(run.stderr, /no Dockerfile/);
+  assert.equal(existsSync(path.join(out, 'm.json')), false);
 });

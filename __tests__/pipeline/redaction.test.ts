@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cliFromSource } from '../helpers/node.ts';
 import { memoryLogger } from '../helpers/logger.ts';
-import { hubSecretValues } from '../../src/pipeline/load.ts';
 
 const SECRETS = ['hub-pass-XYZ9', 'hf-cred-token-77', 'hf-env-secret-123456'];
 const RUNNER_ENV = { ACTIONS_RUNTIME_TOKEN: 'actions-runtime-tok', GITHUB_TOKEN: 'ghp_fake_token', INPUT_PASSWORD: 'input-pw-value' };
@@ -107,12 +106,7 @@ test('an error that escapes the run pipeline reaches stderr redacted', async () 
   assertNoSecret(run.stderr, 'stderr');
 });
 
-test('hubSecretValues (the runner masking) selects passwords and tokens only', async () => {
-  const values = await hubSecretValues(hub, SECRET_ENV);
-  assert.deepEqual(values.sort(), ['hf-cred-token-77', 'hf-env-secret-123456', 'hub-pass-XYZ9']);
-});
-
-test('run-local action: add-mask only for real secrets, and the job summary and outputs hold no secret', async () => {
+test("run-local action: add-mask for every real secret (the context's MAD_SECRETS* too) and nothing else; the job summary and outputs hold no secret", async () => {
   const dir = path.join(work, 'action');
   await mkdir(dir, { recursive: true });
   const files = { GITHUB_STEP_SUMMARY: 'summary.md', GITHUB_OUTPUT: 'output.txt', GITHUB_STATE: 'state.txt' };
@@ -131,7 +125,7 @@ test('run-local action: add-mask only for real secrets, and the job summary and 
     await main(
       {
         hubDir: hub,
-        context: { text: '{"executor": "host"}' },
+        context: { text: '{"executor": "host", "docker_env_vars": {"MAD_SECRETS_CTX": "ctx-secret-4567"}}' },
         tags: ['leak'],
         timeout: null,
         keepAlive: false,
@@ -147,7 +141,12 @@ test('run-local action: add-mask only for real secrets, and the job summary and 
     Object.assign(process.env, saved);
   }
   const masks = written.join('').match(/::add-mask::.*/g) ?? [];
-  assert.deepEqual(masks.sort(), ['::add-mask::hf-cred-token-77', '::add-mask::hf-env-secret-123456', '::add-mask::hub-pass-XYZ9']);
+  assert.deepEqual(masks.sort(), [
+    '::add-mask::ctx-secret-4567',
+    '::add-mask::hf-cred-token-77',
+    '::add-mask::hf-env-secret-123456',
+    '::add-mask::hub-pass-XYZ9',
+  ]);
   const jobSummary = await readFile(path.join(dir, files.GITHUB_STEP_SUMMARY), 'utf8');
   assert.match(jobSummary, /login as ci-bot on port 3 failed with \*\*\*, \*\*\* and \*\*\*/);
   assertNoSecret(jobSummary, 'job summary');

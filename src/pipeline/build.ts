@@ -46,6 +46,8 @@ export interface BuildOptions {
   docker?: Docker;
   logger: Logger;
   signal?: AbortSignal;
+  /** Receives every secret value the run learns (the actions register them with the runner's log masking). */
+  onSecrets?: (values: readonly string[]) => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -57,6 +59,7 @@ export interface BuildResult extends BuildImagesResult {
 /** One redactor for the whole build: every log line and escaping error goes through it. */
 export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const redactor = new Redactor();
+  if (options.onSecrets) redactor.onAdd(options.onSecrets);
   return withRedactedErrors(redactor, () => buildRedacted({ ...options, logger: redactingLogger(options.logger, redactor) }, redactor));
 }
 

@@ -68,16 +68,6 @@ export async function loadDataConfig(hubDir: string, file?: string): Promise<Dat
   return parseDataConfig(await readJsonFile(candidate, ConfigError), candidate);
 }
 
-/**
- * Every secret value a run may print, for the runner's log masking before any work starts:
- * credential.json values (and MAD_DOCKERHUB_*) and MAD_SECRETS* environment values, chosen by the
- * same selection as redaction (no usernames, no values too short to mask). Its warnings are the
- * pipeline's to log (addSecrets), so each is logged once.
- */
-export async function hubSecretValues(hubDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
-  return selectSecrets({ credentials: await loadCredentials(hubDir, env), env }).values;
-}
-
 /** Adds the secrets of `sources` to the pipeline's redactor; each value too short to mask gets its warning. */
 export function addSecrets(redactor: Redactor, sources: SecretSources, logger: Logger): void {
   const selection = selectSecrets(sources);

@@ -17,7 +17,7 @@ import { readManifest, type BuildManifest, type FailedBuild } from '../core/mani
 import type { Credentials } from '../core/registry/credentials.ts';
 import { preparePerfCsv } from '../core/perf/perf-csv.ts';
 import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
-import { lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
+import { checkOutputOutsideRunDirectory, lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
 import type { Executor } from '../core/run/executor.ts';
 import { splitTags } from '../core/hub/tags.ts';
@@ -57,6 +57,8 @@ export interface RunOptions {
   runId?: string;
   logger: Logger;
   signal?: AbortSignal;
+  /** Receives every secret value the run learns (the actions register them with the runner's log masking). */
+  onSecrets?: (values: readonly string[]) => void;
 }
 
 export interface RunResult extends RunPhaseResult {
@@ -68,6 +70,7 @@ export interface RunResult extends RunPhaseResult {
 /** One redactor for the whole run: every log line, result and escaping error goes through it. */
 export async function runModels(options: RunOptions): Promise<RunResult> {
   const redactor = new Redactor();
+  if (options.onSecrets) redactor.onAdd(options.onSecrets);
   return withRedactedErrors(redactor, () => runRedacted({ ...options, logger: redactingLogger(options.logger, redactor) }, redactor));
 }
 
@@ -87,6 +90,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   const credentials = await loadAllCredentials(hubDir, options.credentials);
   addSecrets(redactor, { credentials }, logger);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
+  checkOutputOutsideRunDirectory(hubDir, options.output);
   // A perf.csv that cannot take rows fails now, not after a long build (the run phase checks again).
   await preparePerfCsv(options.output);
   const runId = options.runId ?? newRunId();
@@ -97,6 +101,9 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
       onModelProcessGroup: (pgid) => runDirLock?.recordProcessGroup(pgid),
     });
     executor = chosen.executor;
+    // One run at a time in <hub>/run_directory, taken before a build so a refused run changes nothing;
+    // a killed run's leftovers are cleaned up here.
+    runDirLock = await lockRunDirectory(hubDir, { runId, logger, onDeadRun: (deadRunId) => removeRunContainers(deadRunId, logger) });
 
     let manifest: BuildManifest;
     let failedBuilds: FailedBuild[] = [];
@@ -137,8 +144,6 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
       }
     }
 
-    // One run at a time in <hub>/run_directory; a killed run's leftovers are cleaned up here.
-    runDirLock = await lockRunDirectory(hubDir, { runId, logger, onDeadRun: (deadRunId) => removeRunContainers(deadRunId, logger) });
     // Bounded and never fatal: a slow or closed console must not cost the run (issue 9).
     const live = options.liveOutput
       ? liveOutput(process.stdout, { fullOutput: `the run logs (*.live.log) in ${path.dirname(path.resolve(options.output))}` })

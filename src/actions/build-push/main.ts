@@ -11,12 +11,10 @@ import { actionsLogger } from '../../github/logger.ts';
 import { maskValues } from '../../github/masking.ts';
 import { writeSummaryTable } from '../../github/summary.ts';
 import { buildModels } from '../../pipeline/build.ts';
-import { hubSecretValues } from '../../pipeline/load.ts';
 import type { Inputs } from './inputs.ts';
 
 export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Promise<void> {
   const { registry, login, manifestOutput } = inputs;
-  maskValues(await hubSecretValues(inputs.hubDir));
   const result = await buildModels({
     hubDir: inputs.hubDir,
     tags: inputs.tags,
@@ -27,6 +25,8 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
     allowSecretsInImage: inputs.allowSecretsInImage,
     manifestOutput,
     logger,
+    // Every secret the pipeline learns (credentials, MAD_SECRETS* of the env and the context) is masked on the runner.
+    onSecrets: maskValues,
   });
 
   const images = Object.values(result.manifest.built_images).map((image) => ({

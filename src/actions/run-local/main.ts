@@ -19,7 +19,6 @@ import { getState, saveState } from '../../github/state.ts';
 import { writeSummaryTable } from '../../github/summary.ts';
 import { cancellationSignal } from '../../pipeline/cancellation.ts';
 import { removeRunContainers } from '../../pipeline/cleanup.ts';
-import { hubSecretValues } from '../../pipeline/load.ts';
 import { runModels, type RunResult } from '../../pipeline/run.ts';
 import type { Inputs } from './inputs.ts';
 
@@ -29,7 +28,6 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   const runId = newRunId();
   saveState('run-id', runId);
   const { signal, dispose } = cancellationSignal(logger);
-  maskValues(await hubSecretValues(inputs.hubDir));
   let result: RunResult;
   try {
     result = await runModels({
@@ -43,6 +41,8 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
       output,
       runId,
       logger,
+      // Every secret the pipeline learns (credentials, MAD_SECRETS* of the env and the context) is masked on the runner.
+      onSecrets: maskValues,
       signal,
     });
   } finally {

@@ -8,7 +8,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RunError, errorMessage } from '../errors.ts';
+import { ConfigError, RunError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { acquireLock, LockBusyError, processAlive, readLockHolder, type LockHolder } from '../util/file-lock.ts';
 import { MODEL_DIR_NAME } from './script.ts';
@@ -35,6 +35,21 @@ export interface RunDirLockOptions {
   logger: Logger;
   /** More to clean up after a dead run (its containers), given its run id. */
   onDeadRun?: (runId: string) => Promise<void>;
+}
+
+/**
+ * perf.csv (and the logs next to it) must not live in the hub's run directory: every model run deletes
+ * and recreates it, taking earlier results with it. ConfigError naming the path otherwise.
+ */
+export function checkOutputOutsideRunDirectory(hubDir: string, output: string): void {
+  const runDir = path.resolve(hubDir, MODEL_DIR_NAME);
+  const relative = path.relative(runDir, path.resolve(output));
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    throw new ConfigError(
+      `perf CSV ${output} is inside the hub's ${MODEL_DIR_NAME} (${runDir}), which every model run deletes and recreates: write it elsewhere (e.g. ${path.join(path.resolve(hubDir), 'perf.csv')})`,
+      { file: output },
+    );
+  }
 }
 
 export function runDirLockPath(hubDir: string): string {

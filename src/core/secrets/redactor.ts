@@ -30,9 +30,23 @@ export class Redactor implements TextRedactor {
     this.add(values);
   }
 
+  readonly #listeners: ((values: readonly string[]) => void)[] = [];
+
+  /** Calls `listener` with the values each later add() brings (e.g. to register them with the runner's log masking). */
+  onAdd(listener: (values: readonly string[]) => void): this {
+    this.#listeners.push(listener);
+    return this;
+  }
+
   /** Adds secret values (empty strings are ignored: they would match everywhere). */
   add(values: Iterable<string>): this {
-    for (const value of values) if (value !== '') this.#values.add(value);
+    const added: string[] = [];
+    for (const value of values) {
+      if (value === '' || this.#values.has(value)) continue;
+      this.#values.add(value);
+      added.push(value);
+    }
+    if (added.length > 0) for (const listener of this.#listeners) listener(added);
     this.#ordered = [...this.#values].sort((a, b) => b.length - a.length);
     this.#orderedBytes = this.#ordered.map((value) => Buffer.from(value, 'utf8'));
     return this;
