@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { post } from '../../src/actions/run-local/main.ts';
@@ -44,11 +44,11 @@ function killedMainStep(hub: string, runId: string): Promise<number> {
   });
 }
 
-async function postStep(runId: string, hubDir: string, keepAlive = false): Promise<string[]> {
+async function postStep(runId: string, hubDir: string, keepAlive = false, output = path.join(hubDir, 'out', 'perf.csv')): Promise<string[]> {
   const logger = memoryLogger();
   process.env['STATE_run-id'] = runId;
   try {
-    await post({ keepAlive, hubDir }, logger);
+    await post({ keepAlive, hubDir, output }, logger);
   } finally {
     delete process.env['STATE_run-id'];
   }
@@ -87,4 +87,16 @@ test('post step: the lock of a live run is left alone', { timeout: 180_000 }, as
   assert.ok(existsSync(path.join(hub, 'run_directory.lock')));
   assert.ok(existsSync(path.join(hub, 'run_directory')));
   await lock.release();
+});
+
+test("post step: a killed run's staging directory is published, so its log gets its documented name", async () => {
+  const hub = await mkdtemp(path.join(tmpdir(), 'madengine-post-'));
+  const out = path.join(hub, 'out');
+  const deadPid = spawnSync('true').pid!; // exited: as dead as a killed main step
+  const staging = path.join(out, `.madengine-staging-${hostname().replace(/[^A-Za-z0-9.]/g, '_')}-${deadPid}-0123456789ab`);
+  await mkdir(staging, { recursive: true });
+  await writeFile(path.join(staging, 'm.host.run.live.log'), 'the log of the killed run\n');
+  const lines = await postStep('run-killed', hub, false, path.join(out, 'perf.csv'));
+  assert.equal(await readFile(path.join(out, 'm.host.run.live.log'), 'utf8'), 'the log of the killed run\n', lines.join('\n'));
+  assert.ok(!existsSync(staging));
 });

@@ -62,7 +62,12 @@ export function readInputs(): Inputs {
 }
 
 /** The post step needs only this, and must not fail on inputs the main step already rejected. */
-export function readPostInputs(): Pick<Inputs, 'keepAlive' | 'hubDir'> {
+export function readPostInputs(): Pick<Inputs, 'keepAlive' | 'hubDir' | 'output'> {
   const input = inputReader(INPUT_NAMES);
-  return { keepAlive: input.boolean('keep-alive', false), hubDir: path.resolve(workspace(), input.optional('hub') ?? '.') };
+  const root = workspace();
+  return {
+    keepAlive: input.boolean('keep-alive', false),
+    hubDir: path.resolve(root, input.optional('hub') ?? '.'),
+    output: path.resolve(root, input.optional('output') ?? 'perf.csv'),
+  };
 }

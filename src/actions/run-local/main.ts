@@ -2,7 +2,8 @@
  * run-local (and the one-step root action): run a manifest (a path, or an artifact from
  * build-push) or tags on this self-hosted runner, append perf.csv and upload it as an artifact
  * named uniquely per matrix cell, write a job summary. The post step stops any host process and
- * removes any container the run left behind when the job was cancelled or its process killed.
+ * removes any container the run left behind when the job was cancelled or its process killed, and
+ * publishes the logs a killed run left in its staging directory.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import * as core from '@actions/core';
 import type { Logger } from '../../core/log.ts';
 import { releaseDeadRun } from '../../core/run/run-dir-lock.ts';
 import { newRunId } from '../../core/run/run-phase.ts';
+import { publishAbandonedStaging } from '../../core/run/staging.ts';
 import { downloadNamed, uploadFiles } from '../../github/artifacts.ts';
 import { actionsLogger } from '../../github/logger.ts';
 import { maskValues } from '../../github/masking.ts';
@@ -75,10 +77,14 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
  * the run-dir lock's record), and remove every container this run created (keep-alive ones were
  * asked for, and are kept; keep-alive never keeps host processes).
  */
-export async function post(inputs: Pick<Inputs, 'keepAlive' | 'hubDir'>, logger: Logger = actionsLogger()): Promise<void> {
+export async function post(inputs: Pick<Inputs, 'keepAlive' | 'hubDir' | 'output'>, logger: Logger = actionsLogger()): Promise<void> {
   const runId = getState('run-id');
   if (!runId) return;
   await releaseDeadRun(inputs.hubDir, runId, logger);
+  // A killed main step never published its model's log and result copies: give them their documented names.
+  const abandoned = await publishAbandonedStaging(path.dirname(inputs.output));
+  for (const message of abandoned.published) logger.info(message);
+  for (const problem of abandoned.problems) logger.warn(problem);
   if (inputs.keepAlive) return;
   await removeRunContainers(runId, logger);
 }
