@@ -92,7 +92,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
   checkOutputOutsideRunDirectory(hubDir, options.output);
   // A perf.csv that cannot take rows fails now, not after a long build (the run phase checks again).
-  await preparePerfCsv(options.output);
+  await preparePerfCsv(options.output, { onWait: (message) => logger.info(message) });
   const runId = options.runId ?? newRunId();
   let executor: Executor | undefined;
   let runDirLock: RunDirLock | undefined;

@@ -6,6 +6,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, wri
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../../src/core/errors.ts';
+import { LockBusyError } from '../../../src/core/util/file-lock.ts';
 import { PERF_CSV_COLUMNS, appendPerfRows, preparePerfCsv } from '../../../src/core/perf/perf-csv.ts';
 import { FULL_CHECK_BYTES, headerEnd } from '../../../src/core/perf/perf-csv-file.ts';
 import { readPerfCsv } from '../../helpers/csv.ts';
@@ -159,5 +160,26 @@ describe('perf.csv paths that are not perf.csv files', () => {
       rows.map((row) => row.model),
       ['old', 'new'],
     );
+  });
+});
+
+describe('perf.csv held by a process on another host', () => {
+  it('the preflight says whom it waits for, then fails as a busy run (exit 3) naming the holder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'perf-csv-held-'));
+    try {
+      const file = join(dir, 'perf.csv');
+      await writeFile(join(dir, '.perf.csv.lock'), JSON.stringify({ pid: 4242, host: `not-${hostname()}`, started: '2026-01-01T00:00:00Z', token: 't' }));
+      const heard: string[] = [];
+      await assert.rejects(preparePerfCsv(file, { waitMs: 50, onWait: (message) => heard.push(message) }), (error: unknown) => {
+        assert.ok(error instanceof LockBusyError);
+        assert.equal(error.exitCode, 3);
+        assert.match(error.message, /perf CSV .*perf\.csv is locked by process 4242 on not-/);
+        return true;
+      });
+      assert.equal(heard.length, 1);
+      assert.match(heard[0]!, /^waiting up to 0 s for perf CSV .*: process 4242 on not-.* holds .*\.perf\.csv\.lock since 2026-01-01T00:00:00Z$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -117,16 +117,20 @@ async function symlinkTarget(file: string): Promise<string> {
  * it is a writable regular file, and what a killed writer left (torn rows, temp files) is repaired.
  * A missing file is fine (the first append creates it). Throws ConfigError naming the file.
  */
-export function preparePerfCsv(file: string): Promise<void> {
+export function preparePerfCsv(file: string, options: { onWait?: (message: string) => void; waitMs?: number } = {}): Promise<void> {
   return serialised(resolve(file), async (link) => {
     const key = await symlinkTarget(link);
     try {
-      await withLock(key, async () => {
-        const state = await inspectPerfCsv(key);
-        if (state?.columns === undefined) return;
-        if (!state.fullyParsed && !KNOWN_COLUMNS.every((name) => state.columns!.includes(name))) parseTable(await readWhole(key), key);
-        await access(key, constants.W_OK);
-      });
+      await withLock(
+        key,
+        async () => {
+          const state = await inspectPerfCsv(key);
+          if (state?.columns === undefined) return;
+          if (!state.fullyParsed && !KNOWN_COLUMNS.every((name) => state.columns!.includes(name))) parseTable(await readWhole(key), key);
+          await access(key, constants.W_OK);
+        },
+        options,
+      );
     } catch (error) {
       if (error instanceof ConfigError || error instanceof LockBusyError) throw error;
       throw new ConfigError(`perf CSV ${key} cannot be used: ${errorMessage(error)}`, { file: key, cause: error });
@@ -153,12 +157,26 @@ interface AppendMark extends Record<string, unknown> {
   ino: number;
 }
 
-async function withLock(file: string, task: (lock: FileLock) => Promise<void>): Promise<void> {
+/** Runs `task` holding the file's lock; `onWait` hears once that another process holds it, `waitMs` is how long to wait for it. */
+async function withLock(
+  file: string,
+  task: (lock: FileLock) => Promise<void>,
+  { onWait, waitMs = LOCK_WAIT_MS }: { onWait?: (message: string) => void; waitMs?: number } = {},
+): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const lock = await acquireLock(join(dirname(file), `.${basename(file)}.lock`), {
-    waitMs: LOCK_WAIT_MS,
+  const lockPath = join(dirname(file), `.${basename(file)}.lock`);
+  const lock = await acquireLock(lockPath, {
+    waitMs,
     guards: `perf CSV ${file}`,
     onStale: (holder) => repairAfterDeadWriter(file, holder),
+    ...(onWait
+      ? {
+          onWait: (holder: LockHolder) =>
+            onWait(
+              `waiting up to ${Math.round(waitMs / 1000)} s for perf CSV ${file}: process ${holder.pid} on ${holder.host} holds ${lockPath} since ${holder.started}`,
+            ),
+        }
+      : {}),
   });
   try {
     await removeStaleTempFiles(file);

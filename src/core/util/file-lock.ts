@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MadError, errorMessage } from '../errors.ts';
+import { ExitCode, MadError, errorMessage } from '../errors.ts';
 
 /** What a lock file holds. */
 export interface LockHolder {
@@ -48,11 +48,11 @@ export interface AcquireOptions {
   onWait?: (holder: LockHolder) => void;
 }
 
-/** The lock is held by a live process and did not come free in time. */
+/** The lock is held by a live process and did not come free in time (another run: exit 3, like a busy hub). */
 export class LockBusyError extends MadError {
   readonly holder: LockHolder | undefined;
   constructor(message: string, holder: LockHolder | undefined) {
-    super(message);
+    super(message, { exitCode: ExitCode.RUN_FAILURE });
     this.holder = holder;
   }
 }
