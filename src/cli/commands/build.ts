@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
+import type { BuiltImage } from '../../core/manifest/manifest.ts';
 import { buildModels } from '../../pipeline/build.ts';
 import { splitTags } from '../../core/hub/tags.ts';
 import { collect, resolveHub } from '../options.ts';
@@ -63,7 +64,7 @@ export function registerBuild(program: Command): void {
         const rows = Object.values(result.manifest.built_images).map((image) => [
           image.docker_image,
           image.model ?? '',
-          image.reused ? `reused (${image.reused_from})` : 'built',
+          imageStatus(image),
           image.registry_image ?? (image.push_error ? `push failed` : ''),
         ]);
         for (const failed of result.failedBuilds) rows.push([failed.dockerfile ?? '', failed.model, 'FAILED', failed.error.split('\n')[0] ?? '']);
@@ -77,4 +78,10 @@ export function registerBuild(program: Command): void {
         dispose();
       }
     });
+}
+
+/** The STATUS column: built, reused (local or registry), or referenced (a batch manifest's build_new: false entry). */
+export function imageStatus(image: Pick<BuiltImage, 'reused' | 'reused_from'>): string {
+  if (!image.reused) return 'built';
+  return image.reused_from ? `reused (${image.reused_from})` : 'referenced (not rebuilt)';
 }
