@@ -1,5 +1,6 @@
 import type { RunPhaseOptions } from '../../src/core/run/run-phase.ts';
 import { memoryLogger } from './logger.ts';
+import { systemInfo } from './system.ts';
 
 /**
  * RunPhaseOptions for tests: no GPUs, no credentials, no timeout, an empty manifest, overridable field by
@@ -9,14 +10,7 @@ export function runPhaseOptions(overrides: Partial<RunPhaseOptions> & Pick<RunPh
   return {
     context: {} as RunPhaseOptions['context'],
     logger: memoryLogger(),
-    system: {
-      gpuVendor: 'NONE',
-      gpuArchitecture: '',
-      gpuCount: 0,
-      gpuProductName: '',
-      runtimeVersion: '',
-      renderDevices: [],
-    } as unknown as RunPhaseOptions['system'],
+    system: systemInfo(),
     manifest: { built_images: {}, built_models: {} } as unknown as RunPhaseOptions['manifest'],
     credentials: {},
     timeout: null,

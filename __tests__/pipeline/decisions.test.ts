@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateContext } from '../../src/core/context/validate.ts';
 import { ConfigError, MadError } from '../../src/core/errors.ts';
-import type { SystemInfo } from '../../src/core/gpu/types.ts';
 import { memoryLogger } from '../helpers/logger.ts';
 import { connectDocker } from '../../src/engines/docker/connection.ts';
 import { contextForBuild } from '../../src/pipeline/build-context.ts';
 import { chooseExecutor } from '../../src/pipeline/executor.ts';
 import { loadDataConfig, loadSelection } from '../../src/pipeline/load.ts';
+import { systemInfo } from '../helpers/system.ts';
 import { repoRoot } from '../helpers/node.ts';
 
 const noDaemon = () => connectDocker({ host: 'unix:///tmp/madengine-no-such-daemon.sock' });
@@ -40,19 +40,7 @@ test('executor: host is chosen without asking for a daemon; auto falls back to h
   );
 });
 
-function system(overrides: Partial<SystemInfo>): SystemInfo {
-  return {
-    gpuVendor: 'NONE',
-    gpuCount: 0,
-    gpuArchitecture: '',
-    gpuProductName: '',
-    runtimeVersion: '',
-    renderDevices: [],
-    hostOs: 'HOST_UBUNTU',
-    notes: [],
-    ...overrides,
-  };
-}
+const system = systemInfo;
 
 test('build context: the detected vendor unless the user chose one; the AMD architecture as a build arg unless set', () => {
   const nvidia = system({ gpuVendor: 'NVIDIA', gpuCount: 1, gpuArchitecture: 'NVIDIA H100' });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../../src/core/errors.ts';
 import { runPhase, type RunPhaseOptions } from '../../../src/core/run/run-phase.ts';
 import { runPhaseOptions } from '../../helpers/run-phase-options.ts';
+import { systemInfo } from '../../helpers/system.ts';
 
 test('a malformed perf.csv fails the run before the first model is touched', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'run-phase-perf-'));
@@ -30,14 +31,7 @@ test('a malformed perf.csv fails the run before the first model is touched', asy
       executor: executor as unknown as RunPhaseOptions['executor'],
       logger: logger as unknown as RunPhaseOptions['logger'],
       // A model this machine skips: with the check missing, it would "run" (and be logged) before the append fails.
-      system: {
-        gpuVendor: 'AMD',
-        gpuArchitecture: 'gfx942',
-        gpuCount: 1,
-        gpuProductName: '',
-        runtimeVersion: '',
-        renderDevices: [],
-      } as unknown as RunPhaseOptions['system'],
+      system: systemInfo({ gpuVendor: 'AMD', gpuArchitecture: 'gfx942', gpuCount: 1 }),
       manifest: {
         built_images: { img: { docker_image: 'img', dockerfile: 'd' } },
         built_models: { img: { name: 'm', skip_gpu_arch: 'gfx942' } },

@@ -6,9 +6,9 @@ import { after, describe, test } from 'node:test';
 import type { Executor, ModelRunSpec } from '../../../src/core/run/executor.ts';
 import { runModel, type RunModelOptions, type RunShared } from '../../../src/core/run/run-model.ts';
 import { scriptPathProblem } from '../../../src/core/run/script-paths.ts';
-import type { SystemInfo } from '../../../src/core/gpu/types.ts';
 import { memoryLogger } from '../../helpers/logger.ts';
 import { runSpec } from '../../helpers/run-spec.ts';
+import { systemInfo } from '../../helpers/system.ts';
 import { Redactor } from '../../../src/core/secrets/redactor.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'madengine-script-paths-'));
@@ -72,16 +72,7 @@ describe('scriptPathProblem (issue 9 item 7)', () => {
       },
       cleanup: async () => {},
     };
-    const system: SystemInfo = {
-      gpuVendor: 'NONE',
-      gpuCount: 0,
-      gpuArchitecture: '',
-      gpuProductName: '',
-      runtimeVersion: '',
-      renderDevices: [],
-      hostOs: 'HOST_UBUNTU',
-      notes: [],
-    };
+    const system = systemInfo();
     const options: RunModelOptions = {
       hubDir: hub,
       context: { gpu_vendor: 'AMD', guest_os: 'UBUNTU' },
