@@ -150,6 +150,7 @@ export async function buildSelection(options: BuildSelectionOptions): Promise<Bu
       signal: options.signal,
       env: options.env,
       allowSecretsInImage: options.allowSecretsInImage ?? false,
+      redactor: options.redactor,
     }),
   );
   // The one place build results are written and handed on: nothing leaves unredacted.

@@ -10,11 +10,11 @@ import {
   credentialBuildArgs,
   loadCredentials,
   parseCredentials,
-  redact,
   registryCredentialKey,
   registryLogin,
   secretValues,
 } from '../../../src/core/registry/credentials.ts';
+import { redact } from '../../../src/core/secrets/redactor.ts';
 import { RegistryClient, RegistryError, parseChallenges } from '../../../src/core/registry/client.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;

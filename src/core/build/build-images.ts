@@ -10,7 +10,9 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildPlan, PlannedBuild, PlannedImage } from '../images/plan.ts';
 import { registryImageName } from '../images/naming.ts';
-import { credentialBuildArgs, isSecretName, redact, secretEnv, secretValues, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import { credentialBuildArgs, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import { Redactor, type TextRedactor } from '../secrets/redactor.ts';
+import { isSecretName, secretEnv, selectSecrets } from '../secrets/selection.ts';
 import type { BuildManifest, BuiltImage, FailedBuild } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
 import type { ImageEngine } from './engine.ts';
@@ -44,6 +46,8 @@ export interface BuildImagesOptions {
   logger: Logger;
   signal?: AbortSignal;
   now?: () => number;
+  /** Redacts build output and errors (default: one over the credentials, MAD_SECRETS* of `env` and of docker_build_arg). */
+  redactor?: TextRedactor;
   /** Where MAD_SECRETS* secrets come from (default process.env). */
   env?: NodeJS.ProcessEnv;
   /**
@@ -64,10 +68,13 @@ export interface BuildImagesResult {
 export async function buildImages(options: BuildImagesOptions): Promise<BuildImagesResult> {
   const now = options.now ?? Date.now;
   const started = now();
-  const envSecrets = secretEnv(options.env ?? process.env);
-  const contextSecrets = options.plan.builds.flatMap((build) => Object.values(splitSecretArgs(build.buildArgs).secret));
-  const secrets = [...secretValues(options.credentials), ...[...Object.values(envSecrets), ...contextSecrets].filter(Boolean)];
-  const safe = (text: string): string => redact(text, secrets);
+  const env = options.env ?? process.env;
+  const envSecrets = secretEnv(env);
+  // The caller's redactor (the pipeline's, which knows every secret of the run), else one from the same selection.
+  const redactor =
+    options.redactor ??
+    new Redactor(selectSecrets({ credentials: options.credentials, env, contextEnv: options.plan.builds.map((build) => build.buildArgs) }).values);
+  const safe = (text: string): string => redactor.redact(text);
   const result: BuildImagesResult = {
     manifest: {
       built_images: {},

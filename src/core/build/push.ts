@@ -1,7 +1,8 @@
 /** Pushing built images: the registry login (once per build phase) and each push, errors returned rather than thrown. */
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { redact, registryAuthFor, registryLogin, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import { registryAuthFor, registryLogin, type Credentials, type RegistryAuth } from '../registry/credentials.ts';
+import { redact } from '../secrets/redactor.ts';
 import type { ImageEngine } from './engine.ts';
 
 /** What logging in and pushing need of the build options. */

@@ -13,10 +13,6 @@ import { isPlainObject } from '../util/object.ts';
 import { DOCKER_HUB_CREDENTIAL_KEY, DOCKER_HUB_SERVER_ADDRESS, isDockerHub } from './docker-hub.ts';
 import { copyValueMarks, markNonStringValue, selectSecrets } from '../secrets/selection.ts';
 
-// Secret handling lives in ../secrets; these names stay importable from here.
-export { isSecretName, secretEnv } from '../secrets/selection.ts';
-export { redact } from '../secrets/redactor.ts';
-
 /** One credential.json entry, e.g. `{ "username": "u", "password": "p", "repository": "org/ci" }`. */
 export type CredentialEntry = Record<string, string>;
 /** credential.json: entry name (a registry host, `dockerhub`, or any name a model's `cred` uses) -> entry. */

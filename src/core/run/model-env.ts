@@ -10,7 +10,7 @@ import { madEnvFromSystem } from '../gpu/env.ts';
 import type { Mount, ScriptStep } from './executor.ts';
 import { isPlainObject } from '../util/object.ts';
 import { ENV_NAME } from '../util/env-name.ts';
-import { secretEnv } from '../registry/credentials.ts';
+import { secretEnv } from '../secrets/selection.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
