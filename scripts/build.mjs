@@ -63,7 +63,7 @@ async function bundleInto(outdir) {
         metafile: true,
         banner: { js: banner },
         define: { __MADENGINE_VERSION__: JSON.stringify(version) },
-        loader: { '.py': 'text' },
+        loader: { '.py': 'text', '.njk': 'text' },
         // Optional native add-ons of ssh2 (via docker-modem); their require() sits in try/catch.
         external: ['cpu-features', '*.node'],
         logLevel: 'warning',
