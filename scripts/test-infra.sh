@@ -35,7 +35,8 @@ TOKEN_REALM="http://127.0.0.1:$((PORT_BASE + 3))/token"
 TOKEN_SERVICE="madengine-test-registry"
 TOKEN_ISSUER="madengine-test-issuer"
 AUTH_USER="madtest"
-PACKAGES=(docker.io docker-registry apache2-utils busybox-static bash-static openssl)
+# chromium: the HTML report is rendered headless in a screenshot test (collect-perf).
+PACKAGES=(docker.io docker-registry apache2-utils busybox-static bash-static openssl chromium)
 
 log() { printf '[test-infra] %s\n' "$*" >&2; }
 die() { printf '[test-infra] error: %s\n' "$*" >&2; exit 1; }
