@@ -9,10 +9,11 @@ import { registerDiscover } from './commands/discover.ts';
 import { registerBuild } from './commands/build.ts';
 import { registerRun } from './commands/run.ts';
 import { registerDetect } from './commands/detect.ts';
+import { registerReport } from './commands/report.ts';
 
 export function createProgram(): Command {
   const program = new Command('madengine')
-    .description('GPU model benchmarking: discover, build and run the models of a MAD-format hub')
+    .description('GPU model benchmarking: discover, build and run the models of a MAD-format hub, and report their results')
     .version(`madengine version ${VERSION}`, '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerBuild(program);
   registerRun(program);
   registerDetect(program);
+  registerReport(program);
   return program;
 }
 

@@ -1,0 +1,40 @@
+/**
+ * collect-perf: gather perf.csv shards (files and globs, and the artifacts of this workflow run whose
+ * names match a pattern), then report them (./report.ts): compare with a baseline, summary, comment,
+ * artifact, outputs.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../core/log.ts';
+import { downloadMatching } from '../../github/artifacts.ts';
+import { expandFiles } from '../../github/glob.ts';
+import { actionsLogger } from '../../github/logger.ts';
+import { workspace } from '../../github/run-action.ts';
+import type { Shard } from '../../pipeline/report.ts';
+import type { Inputs } from './inputs.ts';
+import { reportPerf } from './report.ts';
+
+export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Promise<void> {
+  const root = workspace();
+  const shards: Shard[] = (await expandFiles(inputs.perfCsv, root, "input 'perf-csv'")).map((file) => ({ file, name: path.relative(root, file) }));
+  if (inputs.artifactPattern) shards.push(...(await artifactShards(inputs.artifactPattern, logger)));
+  logger.info(`merging ${shards.length} perf.csv shard(s)`);
+  await reportPerf(shards, inputs, inputs, logger);
+}
+
+/** The CSV files of every artifact of this run matching `pattern`, named "artifact <name>/<file>". */
+async function artifactShards(pattern: string, logger: Logger): Promise<Shard[]> {
+  const directory = await mkdtemp(path.join(process.env.RUNNER_TEMP ?? workspace(), 'madengine-shards-'));
+  const downloaded = await downloadMatching(pattern, directory);
+  if (downloaded.length === 0) logger.warn(`no artifact of this workflow run matches '${pattern}'`);
+  const shards: Shard[] = [];
+  for (const artifact of downloaded) {
+    const files = (await readdir(artifact.path, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.csv'))
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .sort();
+    if (files.length === 0) logger.warn(`artifact '${artifact.name}' holds no .csv file`);
+    for (const file of files) shards.push({ file, name: `artifact ${artifact.name}/${path.relative(artifact.path, file)}` });
+  }
+  return shards;
+}
