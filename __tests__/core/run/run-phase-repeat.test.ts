@@ -291,6 +291,31 @@ test('each run of a model gets its own container name and log; all carry the run
   );
 });
 
+test('every run of a model gets the same data home; the next model the next one', async () => {
+  await withHarness(
+    ok,
+    async (h) => {
+      const models = [
+        { name: 'm', n_gpus: '0', scripts: 'scripts/m/run.sh', data: 'd' },
+        { name: 'next', n_gpus: '0', scripts: 'scripts/m/run.sh', data: 'd' },
+      ];
+      await h.run({ repeat: 2, warmup: 1, dataConfig: { d: { local: { path: h.out } } } }, models);
+      assert.deepEqual(
+        h.calls.map((spec) => [spec.modelName, spec.mounts.map((mount) => mount.containerPath).join(), spec.env.MAD_DATAHOME]),
+        [
+          ['m', '/data_dlm_0', '/data_dlm_0'],
+          ['m', '/data_dlm_0', '/data_dlm_0'],
+          ['m', '/data_dlm_0', '/data_dlm_0'],
+          ['next', '/data_dlm_1', '/data_dlm_1'],
+          ['next', '/data_dlm_1', '/data_dlm_1'],
+          ['next', '/data_dlm_1', '/data_dlm_1'],
+        ],
+      );
+    },
+    'docker',
+  );
+});
+
 test('repeat and warmup out of range are ConfigErrors before any model runs', async () => {
   for (const [options, message] of [
     [{ repeat: 0 }, /^repeat 0: expected a whole number from 1 to 1000$/],

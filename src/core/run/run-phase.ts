@@ -99,9 +99,11 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
   const shared: RunShared = { redactor, dataCounter, toolDefinitions, env };
   for (const [image, built] of Object.entries(manifest.built_images)) {
     const model = manifest.built_models[image]!; // readManifest checked every image has its model
+    const dataIndex = dataCounter.next;
     for (const pass of passes) {
       cancelled = options.signal?.aborted ?? false;
       if (cancelled) break;
+      dataCounter.next = dataIndex; // every run of a model gets the same data homes (/data_dlm_<n>)
       const measured = pass.kind === 'sample';
       if (!measured) logger.info(`${passLabel(pass)} of ${model.name}`);
       const row = baseRow(common, model, built, system, options.context);
