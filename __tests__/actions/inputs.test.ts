@@ -65,3 +65,13 @@ test('a timeout input too large for a timer is rejected up front, naming the inp
   assert.equal(run.exitCode, 1);
   assert.match(run.stdout, /::error::input 'timeout' \d+: expected seconds \(1 to \d+\)/);
 });
+
+test('repeat and warmup inputs out of range are rejected up front, naming the input and the valid range', async () => {
+  const repeat = await before('run-local', { tags: 'dummy', repeat: '0' });
+  assert.equal(repeat.exitCode, 1);
+  assert.match(repeat.stdout, /^::error::input 'repeat' 0: expected a whole number from 1 to 1000$/m, repeat.stdout);
+  assert.doesNotMatch(repeat.stdout, /no-such-hub|Detect GPUs/);
+  const warmup = await before('madengine', { warmup: 'two' });
+  assert.equal(warmup.exitCode, 1);
+  assert.match(warmup.stdout, /^::error::input 'warmup' "two": expected a whole number from 0 to 100$/m, warmup.stdout);
+});

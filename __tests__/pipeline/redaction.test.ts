@@ -128,6 +128,8 @@ test("run-local action: add-mask for every real secret (the context's MAD_SECRET
         context: { text: '{"executor": "host", "docker_env_vars": {"MAD_SECRETS_CTX": "ctx-secret-4567"}}' },
         tags: ['leak'],
         timeout: null,
+        repeat: 1,
+        warmup: 0,
         keepAlive: false,
         output: path.join(dir, 'perf.csv'),
         continueOnFailure: true,

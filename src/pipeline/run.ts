@@ -17,6 +17,7 @@ import { readManifest, type BuildManifest, type FailedBuild } from '../core/mani
 import type { Credentials } from '../core/registry/credentials.ts';
 import { preparePerfCsv } from '../core/perf/perf-csv.ts';
 import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
+import { checkRunCount } from '../core/run/repeats.ts';
 import { checkOutputOutsideRunDirectory, lockRunDirectory, type RunDirLock } from '../core/run/run-dir-lock.ts';
 import { hostManifest } from '../core/run/host-manifest.ts';
 import type { Executor } from '../core/run/executor.ts';
@@ -55,6 +56,9 @@ export interface RunOptions {
   credentials?: Credentials;
   /** Fixed run id (actions save it for their post step). */
   runId?: string;
+  /** Measured runs per model (1 to 1000, default 1) and discarded warm-up runs before them (0 to 100, default 0). */
+  repeat?: number;
+  warmup?: number;
   logger: Logger;
   signal?: AbortSignal;
   /** Receives every secret value the run learns (the actions register them with the runner's log masking). */
@@ -76,6 +80,9 @@ export async function runModels(options: RunOptions): Promise<RunResult> {
 
 async function runRedacted(options: RunOptions, redactor: Redactor): Promise<RunResult> {
   const { logger, hubDir } = options;
+  // Checked before anything is built (the run phase checks again, for its other callers).
+  const repeat = checkRunCount(options.repeat ?? 1, 'repeat');
+  const warmup = checkRunCount(options.warmup ?? 0, 'warmup');
   addSecrets(redactor, { env: process.env }, logger);
   const loaded = await loadContext(options.context, logger);
   const manifestFile = options.manifestFile || undefined;
@@ -168,6 +175,8 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
           dataConfig,
           runId,
           failedBuilds,
+          repeat,
+          warmup,
           logger,
           signal: options.signal,
         }),

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { archImageName, buildLogName, containerName, imageName, registryImageName, runLogName } from '../../../src/core/images/naming.ts';
+import { archImageName, buildLogName, containerName, hostRunLogName, imageName, registryImageName, runLogName } from '../../../src/core/images/naming.ts';
 
 describe('imageName (compat §2.3)', () => {
   it('matches madengine for root, scoped and ctx-test models', () => {
@@ -66,6 +66,12 @@ describe('runLogName (compat §3.3)', () => {
     assert.equal(runLogName('dummy2/model1', archImageName(image, 'gfx942'), '.build'), buildLogName('dummy2/model1', df, 'gfx942'));
   });
 
+  it('names the pass of a model that runs several times (host and container logs)', () => {
+    assert.equal(hostRunLogName('dummy2/model1'), 'dummy2_model1.host.run.live.log');
+    assert.equal(hostRunLogName('dummy2/model1', 'sample2'), 'dummy2_model1.host.sample2.run.live.log');
+    assert.equal(runLogName('dummy', 'ci-dummy_dummy.ubuntu.amd', '.warmup1.run'), 'dummy_dummy.ubuntu.amd.warmup1.run.live.log');
+  });
+
   it('drops only the leading ci- (a model name containing ci- still pairs)', () => {
     const df = 'docker/x.ubuntu.amd.Dockerfile';
     assert.equal(runLogName('foo-ci-bar', imageName('foo-ci-bar', df), '.build'), buildLogName('foo-ci-bar', df));
@@ -94,6 +100,13 @@ describe('containerName (compat §3.3)', () => {
     assert.equal(containerName('ci-x', { runId: 'run 1/é', rank: 2 }), 'container_ci-x_node2_run_1__');
     assert.notEqual(containerName('ci-x', { runId: '9876543210-1-ab12cd34' }), containerName('ci-x', { runId: '9876543210-1-ffff0000' }));
     assert.match(containerName('ci-x', { runId: 'run 1/é' }), /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+  });
+
+  it('ends with the pass when a model runs several times in one run (--repeat, --warmup)', () => {
+    const runId = '9876543210-1-ab12cd34';
+    assert.equal(containerName('ci-x', { runId, pass: 'sample2' }), 'container_ci-x_ab12cd34_sample2');
+    assert.equal(containerName('ci-x', { runId, rank: 1, pass: 'warmup1' }), 'container_ci-x_node1_ab12cd34_warmup1');
+    assert.equal(containerName('ci-x', { runId, pass: '' }), 'container_ci-x_ab12cd34');
   });
 
   it('gives digest-pinned references a name Docker accepts', () => {

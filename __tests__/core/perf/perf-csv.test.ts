@@ -27,7 +27,7 @@ describe('perf.csv', () => {
     assert.equal(PERF_CSV_COLUMNS.join(','), MADENGINE_HEADER);
     assert.equal(PERF_CSV_COLUMNS.length, 29);
     assert.deepEqual(KNOWN_COLUMNS, [...PERF_CSV_COLUMNS, ...OUR_COLUMNS]);
-    assert.deepEqual(OUR_COLUMNS, ['executor', 'image_digest', 'run_id', 'started_at', 'reason']);
+    assert.deepEqual(OUR_COLUMNS, ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason']);
   });
 
   it('creates the file with the header, then appends keeping values exactly', async () => {
@@ -35,7 +35,7 @@ describe('perf.csv', () => {
     await appendPerfRows(path, [{ model: 'dummy', performance: '123', status: 'SUCCESS', reason: '' }]);
     await appendPerfRows(path, [{ model: 'dummy2', performance: '1.23E+4', args: '--x "a, b"', status: 'FAILURE', reason: 'timed out' }]);
     const text = await readFile(path, 'utf8');
-    assert.ok(text.startsWith(`${MADENGINE_HEADER},executor,image_digest,run_id,started_at,reason\n`));
+    assert.ok(text.startsWith(`${MADENGINE_HEADER},executor,image_digest,run_id,sample,started_at,reason\n`));
     const { columns, rows } = await readPerfCsv(path);
     assert.deepEqual(columns, [...KNOWN_COLUMNS]);
     assert.equal(rows.length, 2);
@@ -79,6 +79,28 @@ describe('perf.csv', () => {
     assert.equal(rows[1]!.tags, 'dummies,multi');
     assert.equal(rows[1]!.status, 'FAILURE');
     assert.equal(rows[2]!.executor, 'docker');
+  });
+
+  it('migrates a file of ours from before the sample column once, keeping its rows (sample "" for them)', async () => {
+    const path = file();
+    const oldOurs = 'executor,image_digest,run_id,started_at,reason';
+    const oldRow = `dummy${',x'.repeat(16)},123,samples_per_second,,SUCCESS${','.repeat(8)},docker,sha256:d,run-1,2024-01-01T00:00:00.000Z,`;
+    await writeFile(path, `${MADENGINE_HEADER},${oldOurs}\n${oldRow}\n`);
+    assert.deepEqual((await readPerfCsv(path)).rows[0]!.performance, '123');
+    await appendPerfRows(path, [{ model: 'dummy', performance: '125', status: 'SUCCESS', run_id: 'run-2', sample: '1' }]);
+    const { columns, rows } = await readPerfCsv(path);
+    assert.deepEqual(columns, [...KNOWN_COLUMNS]);
+    assert.deepEqual(
+      rows.map((row) => [row.model, row.performance, row.run_id, row.sample, row.started_at]),
+      [
+        ['dummy', '123', 'run-1', '', '2024-01-01T00:00:00.000Z'],
+        ['dummy', '125', 'run-2', '1', ''],
+      ],
+    );
+    // Migrated once: the next append keeps the bytes and only adds its line.
+    const before = await readFile(path, 'utf8');
+    await appendPerfRows(path, [{ model: 'dummy', sample: '2' }]);
+    assert.ok((await readFile(path, 'utf8')).startsWith(before));
   });
 
   it('keeps unknown existing columns and adds new extra columns after them', async () => {

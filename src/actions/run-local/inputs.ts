@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import { splitTags } from '../../core/hub/tags.ts';
 import { cliTimeout } from '../../core/run/timeout.ts';
+import { parseRunCount } from '../../core/run/repeats.ts';
 import { inputReader } from '../../github/inputs.ts';
 import { workspace } from '../../github/run-action.ts';
 import { COMMON_INPUT_NAMES, readCommonInputs, type CommonInputs } from '../common-inputs.ts';
@@ -16,6 +17,8 @@ export const INPUT_NAMES = [
   'manifest-artifact',
   'tags',
   'timeout',
+  'repeat',
+  'warmup',
   'keep-alive',
   'output',
   'continue-on-failure',
@@ -31,6 +34,9 @@ export interface Inputs extends CommonInputs {
   tags: string[];
   /** Resolved timeout (cliTimeout()). */
   timeout: number | null;
+  /** Measured runs per model (1 to 1000) and discarded warm-up runs before them (0 to 100). */
+  repeat: number;
+  warmup: number;
   keepAlive: boolean;
   /** Absolute perf.csv path. */
   output: string;
@@ -53,6 +59,8 @@ export function readInputs(): Inputs {
     manifestArtifact,
     tags,
     timeout: cliTimeout(input.integer('timeout', -1), "input 'timeout'"),
+    repeat: parseRunCount(input.string('repeat'), 'repeat', "input 'repeat'"),
+    warmup: parseRunCount(input.string('warmup'), 'warmup', "input 'warmup'"),
     keepAlive: input.boolean('keep-alive', false),
     output: path.resolve(root, input.optional('output') ?? 'perf.csv'),
     continueOnFailure: input.boolean('continue-on-failure', false),

@@ -37,6 +37,8 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
       tags: inputs.tags,
       manifestFile: manifest,
       timeout: inputs.timeout,
+      repeat: inputs.repeat,
+      warmup: inputs.warmup,
       context: inputs.context,
       keepAlive: inputs.keepAlive,
       manifestOutput: path.join(path.dirname(output), 'build_manifest.json'),
@@ -55,10 +57,20 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   core.setOutput('perf-csv', output);
   core.setOutput('succeeded', String(succeeded));
   core.setOutput('failed', String(failed));
+  // With repeats every sample is a line of its own: the Sample column tells them apart.
+  const samples = inputs.repeat > 1;
   await writeSummaryTable(
     `madengine run: ${succeeded} succeeded, ${failed} failed (${result.executor})`,
-    ['Model', 'Status', 'Performance', 'Metric', 'Duration (s)', 'Reason'],
-    result.results.map((r) => [r.model, r.status, r.performance, r.metric, r.durationSeconds.toFixed(2), r.reason]),
+    ['Model', ...(samples ? ['Sample'] : []), 'Status', 'Performance', 'Metric', 'Duration (s)', 'Reason'],
+    result.results.map((r) => [
+      r.model,
+      ...(samples ? [r.sample === undefined ? '' : String(r.sample)] : []),
+      r.status,
+      r.performance,
+      r.metric,
+      r.durationSeconds.toFixed(2),
+      r.reason,
+    ]),
   );
   if (inputs.uploadArtifact) {
     const name = inputs.artifactName ?? defaultArtifactName(inputs, manifest, path.relative(workspace(), output));
@@ -68,7 +80,7 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   }
   if (result.cancelled) throw new Error('the run was cancelled; finished models kept their perf.csv rows');
   if (failed > 0 && !inputs.continueOnFailure) {
-    throw new Error(`${failed} model(s) failed (see the job summary and perf.csv); set continue-on-failure: true to keep the job green`);
+    throw new Error(`${failed} model run(s) failed (see the job summary and perf.csv); set continue-on-failure: true to keep the job green`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { consoleLogger } from '../../core/log.ts';
 import { cliTimeout } from '../../core/run/timeout.ts';
+import { parseRunCount } from '../../core/run/repeats.ts';
 import type { ModelResult } from '../../core/run/run-model.ts';
 import { runModels } from '../../pipeline/run.ts';
 import { collect, resolveHub } from '../options.ts';
@@ -28,6 +29,8 @@ interface RunOptions {
   output: string;
   dataConfig?: string;
   disableSkipGpuArch?: boolean;
+  repeat?: string;
+  warmup?: string;
   verbose?: boolean;
   hub?: string;
 }
@@ -53,10 +56,14 @@ export function registerRun(program: Command): void {
     .option('-o, --output <file>', 'perf.csv to append results to', 'perf.csv')
     .option('--data-config <file>', 'data provider config, relative to the hub; must exist when given (default: data.json when the hub has one)')
     .option('--disable-skip-gpu-arch', 'run models even when their skip_gpu_arch lists this GPU')
+    .option('--repeat <n>', 'measured runs per model (1 to 1000), each its own perf.csv row with its sample number', '1')
+    .option('--warmup <n>', 'discarded runs per model before the measured ones (0 to 100); a failing warm-up skips the model', '0')
     .option('-v, --verbose', 'more detail')
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
     .action(async (options: RunOptions) => {
       if (!/^-?\d+$/.test(options.timeout.trim())) throw new ConfigError(`--timeout ${options.timeout}: expected a whole number of seconds`);
+      const repeat = parseRunCount(options.repeat ?? '', 'repeat', '--repeat');
+      const warmup = parseRunCount(options.warmup ?? '', 'warmup', '--warmup');
       const logger = consoleLogger({ verbose: options.verbose });
       const { signal, dispose } = cancellationSignal(logger);
       try {
@@ -77,10 +84,12 @@ export function registerRun(program: Command): void {
           output: options.output,
           dataConfig: options.dataConfig,
           disableSkipGpuArch: options.disableSkipGpuArch,
+          repeat,
+          warmup,
           logger,
           signal,
         });
-        process.stdout.write(resultTable(result.results));
+        process.stdout.write(resultTable(result.results, { samples: repeat > 1 }));
         const count = (status: string): number => result.results.filter((r) => r.status === status).length;
         process.stdout.write(
           `\n${count('SUCCESS')} succeeded, ${count('FAILURE')} failed, ${count('SKIPPED')} skipped (executor: ${result.executor}); results: ${options.output}\n`,
@@ -96,7 +105,16 @@ export function registerRun(program: Command): void {
     });
 }
 
-export function resultTable(results: readonly ModelResult[]): string {
-  const rows = results.map((r) => [r.model, r.status, r.performance, r.metric, r.durationSeconds.toFixed(2), (r.reason.split('\n')[0] ?? '').slice(0, 100)]);
-  return formatTable(['MODEL', 'STATUS', 'PERFORMANCE', 'METRIC', 'DURATION (s)', 'REASON'], rows);
+/** `samples`: a SAMPLE column after MODEL (--repeat above 1). */
+export function resultTable(results: readonly ModelResult[], { samples = false }: { samples?: boolean } = {}): string {
+  const rows = results.map((r) => [
+    r.model,
+    ...(samples ? [r.sample === undefined ? '' : String(r.sample)] : []),
+    r.status,
+    r.performance,
+    r.metric,
+    r.durationSeconds.toFixed(2),
+    (r.reason.split('\n')[0] ?? '').slice(0, 100),
+  ]);
+  return formatTable(['MODEL', ...(samples ? ['SAMPLE'] : []), 'STATUS', 'PERFORMANCE', 'METRIC', 'DURATION (s)', 'REASON'], rows);
 }

@@ -76,6 +76,7 @@ function imageRefForLogName(imageRef: string): string {
  * where <image rest> is the image (see imageRefForLogName) without its "ci-" prefix and without the
  * lower-cased model prefix, e.g. ("dummy", "ci-dummy_dummy.ubuntu.amd") -> "dummy_dummy.ubuntu.amd.run.live.log".
  * Only a leading "ci-" is dropped (upstream drops every "ci-", which breaks names containing "ci-").
+ * A model that runs several times (--repeat, --warmup) names the run in the phase: ".sample2.run".
  */
 export function runLogName(modelName: string, imageRef: string, phase = '.run'): string {
   const reduced = imageRefForLogName(imageRef);
@@ -85,24 +86,29 @@ export function runLogName(modelName: string, imageRef: string, phase = '.run'):
   return `${modelName}_${rest}${phase}.live.log`.replaceAll('/', '_');
 }
 
-/** Run log of a model run by the host executor (no image): "dummy2_model1.host.run.live.log". */
-export function hostRunLogName(modelName: string): string {
-  return `${modelName.replaceAll('/', '_')}.host.run.live.log`;
+/**
+ * Run log of a model run by the host executor (no image): "dummy2_model1.host.run.live.log"; a model
+ * that runs several times (--repeat, --warmup) names the run: "dummy2_model1.host.sample2.run.live.log".
+ */
+export function hostRunLogName(modelName: string, pass?: string): string {
+  return `${modelName.replaceAll('/', '_')}.host${pass ? `.${pass}` : ''}.run.live.log`;
 }
 
 /**
  * Container name for an image: "container_" + image with / and : replaced by _, plus "_node<rank>"
  * on multi-node runs, plus "_<run>" (the last 8 characters of the run id) so two runs of the same
- * image on one machine never share a name (madengine's names stop before it; difference 33).
+ * image on one machine never share a name (madengine's names stop before it; difference 33), plus
+ * "_<pass>" ("warmup1", "sample2") when a model runs several times in one run (--repeat, --warmup).
  * A digest is dropped so digest-pinned references still give a name Docker accepts (and the same
  * name as the unpinned reference).
  */
-export function containerName(imageRef: string, options: { runId?: string; rank?: string | number } = {}): string {
+export function containerName(imageRef: string, options: { runId?: string; rank?: string | number; pass?: string } = {}): string {
   const withoutDigest = imageRef.trim().split('@', 1)[0]!;
   const base = `container_${withoutDigest.replace(/[/:]/g, '_')}`;
-  const { runId, rank } = options;
+  const { runId, rank, pass } = options;
   const ranked = rank === undefined || rank === '' ? base : `${base}_node${rank}`;
-  return runId ? `${ranked}_${runSuffix(runId)}` : ranked;
+  const named = runId ? `${ranked}_${runSuffix(runId)}` : ranked;
+  return pass ? `${named}_${pass}` : named;
 }
 
 /** A run id as a container name part: characters Docker takes, short (its random end). */

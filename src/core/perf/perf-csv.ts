@@ -59,10 +59,13 @@ export const PERF_CSV_COLUMNS = [
  *   executor      where the model ran: docker, podman, host, slurm or k8s
  *   image_digest  content digest of the image that ran (sha256:...), so a row names exactly what ran
  *   run_id        the run that produced the row (GitHub run id/attempt, or a generated id)
+ *   sample        which measured run of the model the row is from, 1-based ("1" without --repeat;
+ *                 warm-up runs write no rows); "" for a row from no measured run (a failed build,
+ *                 a failed warm-up)
  *   started_at    when the model run started, ISO 8601 UTC
  *   reason        why the status is what it is (always set for FAILURE and SKIPPED)
  */
-export const OUR_COLUMNS = ['executor', 'image_digest', 'run_id', 'started_at', 'reason'] as const;
+export const OUR_COLUMNS = ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason'] as const;
 
 export const KNOWN_COLUMNS: readonly string[] = [...PERF_CSV_COLUMNS, ...OUR_COLUMNS];
 

@@ -38,6 +38,8 @@ export interface ModelRunSpec {
   /** Unique per model run (used in container names and logs). */
   runId: string;
   modelName: string;
+  /** Names this run when the model runs several times in one run (--repeat, --warmup): "sample2"; part of the container name. */
+  pass?: string;
   /** Image to run (docker executor); ignored by the host executor. */
   image?: string;
   /**

@@ -56,6 +56,7 @@ export function baseRow(
     executor: common.executor,
     image_digest: built?.registry_digest ?? '',
     run_id: common.runId,
+    sample: '',
     started_at: '',
     reason: '',
   };

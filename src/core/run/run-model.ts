@@ -23,6 +23,7 @@ import { resolveRunTimeout } from './timeout.ts';
 import { imageToRun } from './image-source.ts';
 import { scriptPathProblem } from './script-paths.ts';
 import { createStaging } from './staging.ts';
+import { passLabel, type RunPass } from './repeats.ts';
 
 /** What one model's run needs of the run phase's options. */
 export interface RunModelOptions {
@@ -57,6 +58,8 @@ export interface ModelResult {
   metric: string;
   durationSeconds: number;
   rows: PerfRow[];
+  /** Which measured run of the model this is (1-based; its rows' `sample`); absent for a failed build or warm-up. */
+  sample?: number;
 }
 
 /** What every model of one run shares. */
@@ -81,6 +84,8 @@ export async function runModel(
   row: PerfRow,
   options: RunModelOptions,
   shared: RunShared,
+  /** Which run of the model this is, when it runs more than once (--repeat, --warmup). */
+  pass?: RunPass,
 ): Promise<ModelResult> {
   const { system, context, logger } = options;
   const result = (status: ModelResult['status'], reason: string, extra: Partial<ModelResult> = {}): ModelResult =>
@@ -123,13 +128,13 @@ export async function runModel(
   // The log and the collected copies go to this run's own directory: runs from other hubs may share the output dir.
   const staging = await createStaging(path.dirname(path.resolve(options.output)));
   try {
-    const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared, staging.dir);
+    const spec = await modelRunSpec(image, built, model, row.run_id!, devices, data, options, shared, staging.dir, pass?.tag);
     const collect = [String(model.multiple_results ?? ''), '*_output.csv', '*_trace.csv', 'library_trace.csv'].filter(Boolean);
 
     if (spec.dockerRunOptions && options.executor.kind === 'host')
       logger.warn(`model ${model.name}: additional_docker_run_options do not apply to the host executor: ${spec.dockerRunOptions}`);
     logger.info(
-      `running ${model.name} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
+      `running ${model.name}${pass?.tag ? ` ${passLabel(pass)}` : ''} (${options.executor.kind}${options.executor.kind === 'docker' ? ` ${spec.image}` : ''}, timeout ${spec.timeoutSeconds ?? 'none'})`,
     );
     const escaped = await scriptPathProblem(spec);
     if (escaped !== undefined) return result('FAILURE', escaped);
@@ -172,6 +177,7 @@ async function modelRunSpec(
   options: RunModelOptions,
   shared: RunShared,
   stagingDir: string,
+  passTag: string | undefined,
 ): Promise<ModelRunSpec> {
   const { system, context } = options;
   const credName = typeof model.cred === 'string' ? model.cred : '';
@@ -179,6 +185,7 @@ async function modelRunSpec(
   return {
     runId,
     modelName: model.name,
+    ...(passTag ? { pass: passTag } : {}),
     ...(options.executor.kind === 'docker' ? await imageToRun(image, built, options.credentials, shared.env) : {}),
     hubDir: options.hubDir,
     script: String(model.scripts ?? ''),
@@ -210,7 +217,10 @@ async function modelRunSpec(
     keepModelDir: options.keepModelDir,
     skipModelRun: options.skipModelRun,
     outputDir: stagingDir,
-    logFile: path.join(stagingDir, options.executor.kind === 'host' ? hostRunLogName(model.name) : runLogName(model.name, image)),
+    logFile: path.join(
+      stagingDir,
+      options.executor.kind === 'host' ? hostRunLogName(model.name, passTag) : runLogName(model.name, image, passTag ? `.${passTag}.run` : '.run'),
+    ),
     redactor: shared.redactor,
     ...(options.onModelOutput ? { onOutput: liveText(options.onModelOutput) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

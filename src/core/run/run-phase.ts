@@ -1,7 +1,8 @@
 /**
  * The run phase: every model of a manifest, in manifest order, through one executor; each
  * result becomes perf.csv row(s) the moment the model finishes. A failure, timeout or
- * cancellation is a FAILURE row with its reason, never a missing line.
+ * cancellation is a FAILURE row with its reason, never a missing line. With --warmup/--repeat a
+ * model runs its warm-ups (no rows) and then each measured run, one result (and row(s)) per run.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -13,12 +14,13 @@ import { isPlainObject } from '../util/object.ts';
 import { redactingLogger } from '../log.ts';
 import { Redactor, type TextRedactor } from '../secrets/redactor.ts';
 import { selectSecrets } from '../secrets/selection.ts';
-import type { BuildManifest } from '../manifest/manifest.ts';
+import type { BuildManifest, BuiltImage } from '../manifest/manifest.ts';
 import type { AdditionalContext } from '../context/schema.ts';
-import { appendPerfRows, preparePerfCsv } from '../perf/perf-csv.ts';
+import { appendPerfRows, preparePerfCsv, type PerfRow } from '../perf/perf-csv.ts';
 import type { ToolDefinition } from './model-env.ts';
 import { baseRow } from './perf-row.ts';
-import { runModel, type ModelResult, type RunModelOptions } from './run-model.ts';
+import { runModel, type ModelResult, type RunModelOptions, type RunShared } from './run-model.ts';
+import { checkRunCount, modelPasses, passLabel, type RunPass } from './repeats.ts';
 import { publishAbandonedStaging } from './staging.ts';
 
 export interface RunPhaseOptions extends RunModelOptions {
@@ -30,6 +32,10 @@ export interface RunPhaseOptions extends RunModelOptions {
   failedBuilds?: { model: string; error: string; dockerfile?: string }[];
   /** The caller's redactor (it has logged the selection's warnings); default: one from the credentials and `env`. */
   redactor?: Redactor;
+  /** Measured runs per model (--repeat), 1 to 1000; default 1. */
+  repeat?: number;
+  /** Discarded runs before them (--warmup), 0 to 100; default 0. A failing warm-up skips the model's measured runs. */
+  warmup?: number;
 }
 
 export interface RunPhaseResult {
@@ -41,6 +47,7 @@ export interface RunPhaseResult {
 
 export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult> {
   const { manifest, system } = options;
+  const passes = modelPasses(checkRunCount(options.repeat ?? 1, 'repeat'), checkRunCount(options.warmup ?? 0, 'warmup'));
   await preparePerfCsv(options.output); // a perf.csv that cannot take rows fails here, before any model ran
   const env = options.env ?? process.env;
   const runId = options.runId ?? newRunId(env);
@@ -89,38 +96,74 @@ export async function runPhase(options: RunPhaseOptions): Promise<RunPhaseResult
   }
 
   let cancelled = false;
+  const shared: RunShared = { redactor, dataCounter, toolDefinitions, env };
   for (const [image, built] of Object.entries(manifest.built_images)) {
-    if (options.signal?.aborted) {
-      cancelled = true;
-      break;
-    }
     const model = manifest.built_models[image]!; // readManifest checked every image has its model
-    const started = new Date();
-    const row = baseRow(common, model, built, system, options.context);
-    row.started_at = started.toISOString();
-    let result: ModelResult;
-    try {
-      result = await runModel(image, built, model, row, modelOptions, { redactor, dataCounter, toolDefinitions, env });
-    } catch (error) {
-      const reason = errorMessage(error);
-      row.status = 'FAILURE';
-      row.reason = reason;
-      result = { model: model.name, image, status: 'FAILURE', reason, performance: '', metric: '', durationSeconds: 0, rows: [row] };
+    const dataIndex = dataCounter.next;
+    for (const pass of passes) {
+      cancelled = options.signal?.aborted ?? false;
+      if (cancelled) break;
+      dataCounter.next = dataIndex; // every run of a model gets the same data homes (/data_dlm_<n>)
+      const measured = pass.kind === 'sample';
+      if (!measured) logger.info(`${passLabel(pass)} of ${model.name}`);
+      const row = baseRow(common, model, built, system, options.context);
+      row.started_at = new Date().toISOString();
+      if (measured) row.sample = String(pass.index);
+      let result = await runOnce(image, built, model, row, modelOptions, shared, pass);
+      if (!measured && result.status === 'SUCCESS') {
+        logger.info(`${passLabel(pass)} of ${model.name} done in ${result.durationSeconds.toFixed(2)} s: ${shown(result)} (not recorded)`);
+        continue;
+      }
+      if (!measured && result.status === 'FAILURE') result = warmUpFailure(result, row, pass);
+      // Every result field and perf.csv cell may hold model output: redacted before anything keeps or shows it.
+      result = redactResult(measured ? { ...result, sample: pass.index } : result, redactor);
+      if (result.rows.length) await appendPerfRows(options.output, result.rows);
+      results.push(result);
+      const which = measured && pass.count > 1 ? ` (${passLabel(pass)})` : '';
+      logger.info(`${result.status.padEnd(7)} ${model.name}${which}: ${shown(result)}`);
+      cancelled = options.signal?.aborted ?? false;
+      // A failed warm-up means a broken model; a skip (skip_gpu_arch, --skip-model-run) holds for every run.
+      if (cancelled || !measured || result.status === 'SKIPPED') break;
     }
-    // Every result field and perf.csv cell may hold model output: redacted before anything keeps or shows it.
-    result = redactResult(result, redactor);
-    if (result.rows.length) await appendPerfRows(options.output, result.rows);
-    results.push(result);
-    const shown = result.status === 'SUCCESS' ? `${result.performance} ${result.metric}` : result.reason;
-    logger.info(`${result.status.padEnd(7)} ${model.name}: ${shown}`);
-    if (options.signal?.aborted) {
-      cancelled = true;
-      break;
-    }
+    if (cancelled) break;
   }
 
   const failed = results.some((r) => r.status === 'FAILURE');
   return { runId, results, cancelled, exitCode: cancelled || failed ? ExitCode.RUN_FAILURE : ExitCode.SUCCESS };
+}
+
+/** One run of a model; an error escaping runModel becomes its FAILURE result. */
+async function runOnce(
+  image: string,
+  built: BuiltImage,
+  model: Record<string, unknown> & { name: string },
+  row: PerfRow,
+  options: RunModelOptions,
+  shared: RunShared,
+  pass: RunPass,
+): Promise<ModelResult> {
+  try {
+    return await runModel(image, built, model, row, options, shared, pass.tag ? pass : undefined);
+  } catch (error) {
+    const reason = errorMessage(error);
+    row.status = 'FAILURE';
+    row.reason = reason;
+    return { model: model.name, image, status: 'FAILURE', reason, performance: '', metric: '', durationSeconds: 0, rows: [row] };
+  }
+}
+
+/**
+ * A failed warm-up as the model's one FAILURE row: `row` (the run's, with its start, duration and image)
+ * without the discarded numbers, and a reason that says which warm-up failed.
+ */
+function warmUpFailure(result: ModelResult, row: PerfRow, pass: RunPass): ModelResult {
+  const reason = `warm-up run ${pass.index} of ${pass.count} failed: ${result.reason}`;
+  Object.assign(row, { status: 'FAILURE', reason, performance: '', metric: '' });
+  return { ...result, status: 'FAILURE', reason, performance: '', metric: '', rows: [row] };
+}
+
+function shown(result: ModelResult): string {
+  return result.status === 'SUCCESS' ? `${result.performance} ${result.metric}`.trim() : result.reason;
 }
 
 /** The run's secrets: credentials, MAD_SECRETS* of the environment and of the context; one warning per value too short to mask. */

@@ -79,7 +79,7 @@ export function containerCreateOptions(spec: ModelRunSpec, settings: ContainerOp
   if (spec.cpuset !== undefined && spec.cpuset.trim() !== '') hostConfig.CpusetCpus = spec.cpuset.replace(/\s+/g, '');
 
   const create: Docker.ContainerCreateOptions = {
-    name: containerName(spec.image, { runId: spec.runId }),
+    name: containerName(spec.image, { runId: spec.runId, ...(spec.pass ? { pass: spec.pass } : {}) }),
     Image: spec.image,
     // `cat` on a TTY never sees end-of-input: madengine's way of keeping the container up for execs.
     Cmd: ['cat'],
