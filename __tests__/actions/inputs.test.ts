@@ -1,10 +1,12 @@
-/** Each action reads exactly the inputs its action.yml declares; the root action declares run-local's. */
+/** Each action reads exactly the inputs its action.yml declares; the root action declares run-local's and the report's. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { INPUT_NAMES as discover } from '../../src/actions/discover/inputs.ts';
 import { INPUT_NAMES as buildMatrix } from '../../src/actions/build-matrix/inputs.ts';
 import { INPUT_NAMES as buildPush } from '../../src/actions/build-push/inputs.ts';
 import { INPUT_NAMES as runLocal } from '../../src/actions/run-local/inputs.ts';
+import { INPUT_NAMES as collectPerf } from '../../src/actions/collect-perf/inputs.ts';
+import { INPUT_NAMES as oneStep } from '../../src/actions/one-step/inputs.ts';
 import { actionMetadata, runActionBundle } from '../helpers/action-runner.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
@@ -20,7 +22,8 @@ test('every action reads the inputs of its action.yml, no more and no fewer', as
     'build-matrix': buildMatrix,
     'build-push': buildPush,
     'run-local': runLocal,
-    madengine: runLocal,
+    'collect-perf': collectPerf,
+    madengine: oneStep,
   };
   for (const [action, names] of Object.entries(read)) {
     assert.equal(new Set(names).size, names.length, `${action}: an input is read twice`);
@@ -28,8 +31,9 @@ test('every action reads the inputs of its action.yml, no more and no fewer', as
   }
 });
 
-test('the root action runs the run-local bundle, so no bundle ships twice', async () => {
-  assert.equal((await actionMetadata('madengine')).bundle, (await actionMetadata('run-local')).bundle);
+test('the root action runs its own one-step bundle (run-local, then the report), and run-local its own', async () => {
+  assert.match((await actionMetadata('madengine')).bundle, /dist\/one-step\/index\.mjs$/);
+  assert.match((await actionMetadata('run-local')).bundle, /dist\/run-local\/index\.mjs$/);
 });
 
 /** An action run (from source) on a hub that does not exist: an input error must come first, before any discovery. */

@@ -5,6 +5,7 @@
  */
 import { mkdtemp, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import * as core from '@actions/core';
 import type { Logger } from '../../core/log.ts';
 import { downloadMatching } from '../../github/artifacts.ts';
 import { expandFiles } from '../../github/glob.ts';
@@ -12,14 +13,17 @@ import { actionsLogger } from '../../github/logger.ts';
 import { workspace } from '../../github/run-action.ts';
 import type { Shard } from '../../pipeline/report.ts';
 import type { Inputs } from './inputs.ts';
-import { reportPerf } from './report.ts';
+import { failOnRegression, reportPerf } from './report.ts';
 
 export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Promise<void> {
   const root = workspace();
   const shards: Shard[] = (await expandFiles(inputs.perfCsv, root, "input 'perf-csv'")).map((file) => ({ file, name: path.relative(root, file) }));
   if (inputs.artifactPattern) shards.push(...(await artifactShards(inputs.artifactPattern, logger)));
   logger.info(`merging ${shards.length} perf.csv shard(s)`);
-  await reportPerf(shards, inputs, inputs, logger);
+  const result = await reportPerf(shards, inputs, inputs, logger);
+  core.setOutput('perf-csv', result.files.perfCsv);
+  core.setOutput('failed', String(result.failed));
+  failOnRegression(result, inputs);
 }
 
 /** The CSV files of every artifact of this run matching `pattern`, named "artifact <name>/<file>". */

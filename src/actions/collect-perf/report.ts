@@ -17,7 +17,7 @@ import { runContext, type RunContext } from '../../github/event.ts';
 import { findPullRequest } from '../../github/pulls.ts';
 import { workspace } from '../../github/run-action.ts';
 import { latestSuccessfulRun } from '../../github/workflow-runs.ts';
-import { collectPerf, type BaselineSource, type Shard } from '../../pipeline/report.ts';
+import { collectPerf, type BaselineSource, type CollectPerfResult, type Shard } from '../../pipeline/report.ts';
 import type { ReportInputs } from './inputs.ts';
 
 /** Where cache entries are restored to and saved from (the same path both ways: it is part of the cache version). */
@@ -29,7 +29,8 @@ export interface PublishOptions {
   artifactName: string;
 }
 
-export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs, options: PublishOptions, logger: Logger): Promise<Report> {
+/** Sets the report's outputs (regressions, report-json, report-html, comment-url, baseline-found); the caller sets the rest. */
+export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs, options: PublishOptions, logger: Logger): Promise<CollectPerfResult> {
   const context = runContext();
   const work = path.join(process.env.RUNNER_TEMP ?? options.outputDir, `madengine-baseline-${process.pid}`);
   const found = await findBaseline(inputs, context, work, logger);
@@ -69,9 +70,7 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report), true).write();
   await saveBaseline(inputs, context, files, logger);
 
-  core.setOutput('perf-csv', files.perfCsv);
   core.setOutput('regressions', String(result.regressions));
-  core.setOutput('failed', String(result.failed));
   core.setOutput('report-json', files.reportJson);
   core.setOutput('report-html', files.reportHtml);
   core.setOutput('baseline-found', String(report.comparison.baselineFound));
@@ -83,10 +82,14 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
   logger.info(
     `${counts.regressed} regressed, ${counts.failed} failed, ${counts.missing} missing, ${counts.new} new, ${counts.improved} improved, ${counts.unchanged} unchanged`,
   );
+  return result;
+}
+
+/** fail-on-regression, raised by the caller once every output is set. */
+export function failOnRegression(result: CollectPerfResult, inputs: ReportInputs): void {
   if (inputs.failOnRegression && result.regressions > 0) {
     throw new MadError(`${result.regressions} regression(s) beyond the ${inputs.threshold} % threshold (fail-on-regression is on); see the job summary`);
   }
-  return report;
 }
 
 interface FoundBaseline {
