@@ -64,7 +64,12 @@ export async function downloadMatching(pattern: string, directory: string): Prom
   const downloaded: { name: string; path: string }[] = [];
   for (const artifact of wanted) {
     const into = path.join(directory, subdirectoryFor(artifact.name));
-    const result = await client.downloadArtifact(artifact.id, { path: into, ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
+    let result: { downloadPath?: string; digestMismatch?: boolean };
+    try {
+      result = await client.downloadArtifact(artifact.id, { path: into, ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
+    } catch (error) {
+      throw new MadError(`downloading artifact '${artifact.name}' of this workflow run failed: ${errorMessage(error)}`, { cause: error });
+    }
     if (result.digestMismatch) throw new MadError(`artifact '${artifact.name}' failed its digest check after download`);
     downloaded.push({ name: artifact.name, path: result.downloadPath ?? into });
   }
