@@ -10,43 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { MadError } from '../../src/core/errors.ts';
-import { downloadNamed, uploadFiles } from '../../src/github/artifacts.ts';
+import { artifactNameMatcher, downloadMatching, downloadNamed, uploadFiles } from '../../src/github/artifacts.ts';
 import { buildRuntimeToken, startResultsService, type ResultsService } from '../helpers/results-service.ts';
+import { toolkitLog, withEnv } from '../helpers/toolkit-env.ts';
 
 let service: ResultsService;
 let work: string;
 const perfCsv = 'model,n_gpus,performance,metric,status\ndummy,1,1234.5,samples_per_second,SUCCESS\n';
-
-/** What @actions/core printed during the last `withEnv` (its ::debug:: chatter would flood the test output). */
-let toolkitLog = '';
-
-/**
- * Run `fn` with `env` in process.env (the client reads it at call time), then put the old values back.
- * The toolkit's stdout goes to `toolkitLog`; set MADENGINE_TEST_VERBOSE=1 to see it live.
- */
-async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  const write = process.stdout.write;
-  toolkitLog = '';
-  if (!process.env.MADENGINE_TEST_VERBOSE) {
-    // Only the toolkit's strings: under `node --test` the runner's own reports are binary chunks on stdout.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (typeof chunk !== 'string') return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-      toolkitLog += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-  }
-  try {
-    return await fn();
-  } finally {
-    process.stdout.write = write;
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
 
 before(async () => {
   service = await startResultsService();
@@ -67,7 +37,7 @@ test('artifacts: upload then download a perf.csv gives the same bytes, and the s
   assert.ok(uploaded.id && uploaded.id > 0);
   assert.match(uploaded.digest ?? '', /^[0-9a-f]{64}$/);
   // The signed upload URL's signature is masked in the job log, as on a runner.
-  assert.match(toolkitLog, /^::add-mask::\S+$/m);
+  assert.match(toolkitLog(), /^::add-mask::\S+$/m);
 
   const stored = service.artifacts().find((a) => a.name === 'perf');
   assert.ok(stored, 'the fake holds the finalized artifact');
@@ -137,6 +107,54 @@ test('artifacts: a runtime token the service did not sign is refused', async () 
     /\(401\).*runtime token signature is invalid/,
   );
   assert.ok(!service.artifacts().some((a) => a.name === 'forged'));
+});
+
+test('artifacts: downloadMatching fetches every shard of the run matching a glob, each into its own folder', async () => {
+  // Three matrix jobs of one run upload their shard under the same file name; a fourth artifact does not match.
+  const run = 'matrix-run';
+  for (const shard of [1, 2, 3]) {
+    const dir = path.join(work, `shard-${shard}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'perf.csv'), `${perfCsv}shard${shard},1,${shard},samples_per_second,SUCCESS\n`);
+    await withEnv(service.envFor(`cell-${shard}`, run), () => uploadFiles(`perf-cell-${shard}`, [path.join(dir, 'perf.csv')], dir));
+  }
+  await withEnv(service.envFor('cell-1', run), () => uploadFiles('logs-cell-1', [path.join(work, 'results/logs/dummy.live.log')], path.join(work, 'results')));
+  // The same names in another run are not this run's.
+  await withEnv(service.envFor('cell-9', 'other-run'), () => uploadFiles('perf-cell-9', [path.join(work, 'results/perf.csv')], path.join(work, 'results')));
+
+  const into = path.join(work, 'merged');
+  const downloaded = await withEnv(service.envFor('collect', run), () => downloadMatching('perf-*', into));
+  assert.deepEqual(
+    downloaded,
+    [1, 2, 3].map((shard) => ({ name: `perf-cell-${shard}`, path: path.join(into, `perf-cell-${shard}`) })),
+  );
+  for (const shard of [1, 2, 3]) {
+    assert.match(await readFile(path.join(into, `perf-cell-${shard}`, 'perf.csv'), 'utf8'), new RegExp(`\nshard${shard},1,${shard},`));
+  }
+  assert.equal(toolkitLog().match(/SHA256 digest of downloaded artifact is [0-9a-f]{64}/g)?.length, 3);
+
+  const single = await withEnv(service.envFor('collect', run), () => downloadMatching('perf-cell-?', path.join(work, 'single')));
+  assert.equal(single.length, 3);
+  assert.deepEqual(await withEnv(service.envFor('collect', run), () => downloadMatching('nothing-*', path.join(work, 'none'))), []);
+
+  // Bytes that are not what was finalized fail the digest check.
+  const id = (name: string) => service.artifacts().find((a) => a.runId === run && a.name === name)!.id;
+  service.overwriteBlob(id('perf-cell-2'), id('perf-cell-1'));
+  await assert.rejects(
+    withEnv(service.envFor('collect', run), () => downloadMatching('perf-cell-2', path.join(work, 'tampered'))),
+    /^MadError: artifact 'perf-cell-2' failed its digest check after download$/,
+  );
+});
+
+test('artifactNameMatcher: * and ? are wildcards, everything else is literal', () => {
+  const matches = artifactNameMatcher('perf-*.v?');
+  assert.ok(matches('perf-mi300.v2'));
+  assert.ok(matches('perf-.v2'));
+  assert.ok(!matches('perf-mi300.v10'));
+  assert.ok(!matches('perf-mi300xv2'), 'a dot is a dot');
+  assert.ok(!matches('xperf-a.v1'));
+  assert.ok(artifactNameMatcher('a+b(c)')('a+b(c)'));
+  assert.throws(() => artifactNameMatcher('  '), /artifact pattern is empty/);
 });
 
 /** Twirp calls straight to the fake, for the checks the client never trips by itself. */

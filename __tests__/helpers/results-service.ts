@@ -1,26 +1,30 @@
 /**
- * An in-process fake of GitHub's results service, enough for the REAL @actions/artifact@6 client:
- * the Twirp JSON ArtifactService (Create/Finalize/List/GetSignedArtifactURL/Delete) and the Azure
- * block-blob endpoints its signed URLs point at (`PUT ?comp=block`, `PUT ?comp=blocklist`, a single
- * `PUT`, `GET`). It checks what the real service checks, so a misbehaving caller fails here as it
- * would on a runner: a signed runtime token whose `scp` claim is `Actions.Results:<runId>:<jobId>`,
- * requests scoped to that run (and job, for writes), unique names per run, finalize only after
- * create + upload, the declared size and sha256 matching the bytes received, signed blob URLs.
- * Artifacts live in memory, per run.
+ * An in-process fake of GitHub's results service, enough for the REAL @actions/artifact@6 and
+ * @actions/cache@6 clients: the Twirp JSON ArtifactService (Create/Finalize/List/GetSignedArtifactURL/
+ * Delete, here), the CacheService (cache-service.ts) and the Azure block-blob endpoints their signed
+ * URLs point at (blob-storage.ts). It checks what the real service checks, so a misbehaving caller
+ * fails here as it would on a runner: a signed runtime token whose `scp` claim is
+ * `Actions.Results:<runId>:<jobId>` (and whose `ac` claim lists the cache scopes), requests scoped to
+ * that run (and job, for writes), unique names per run, finalize only after create + upload, the
+ * declared size and sha256 matching the bytes received, signed blob URLs. Everything lives in memory.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { blobSigner, newBlob, serveBlob, type Blob } from './blob-storage.ts';
+import { createCacheService, DEFAULT_CACHE_SCOPES, type CacheScope, type StoredCacheEntry } from './cache-service.ts';
+import { readBody, TWIRP_STATUS, TwirpError } from './twirp.ts';
+
+export type { CacheScope, StoredCacheEntry } from './cache-service.ts';
 
 export interface StoredArtifact {
   id: number;
   runId: string;
   jobId: string;
   name: string;
-  /** Bytes received (0 until the blob is committed). */
+  /** Bytes of the blob (0 until finalized). */
   size: number;
   finalized: boolean;
-  contentType: string;
   /** `sha256:<hex>` as the client declared it at finalize. */
   digest?: string;
   /** Entry names of the zip, when the blob is one. */
@@ -30,45 +34,41 @@ export interface StoredArtifact {
 export interface ResultsService {
   /** Origin of the fake, e.g. `http://127.0.0.1:41234`. */
   url: string;
-  /** Env for the default run/job: ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN, GITHUB_SERVER_URL. */
+  /** Env for the default run/job: ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN, GITHUB_SERVER_URL, ACTIONS_CACHE_SERVICE_V2. */
   env: Record<string, string>;
-  /** Env for another job of the same run (or another run), e.g. a later job that downloads. */
-  envFor(jobId: string, runId?: string): Record<string, string>;
+  /**
+   * Env for another job of the same run (or another run), e.g. a later job that downloads; `cacheScopes`
+   * are the refs its token may read/write in the cache (default: read and write refs/heads/main).
+   */
+  envFor(jobId: string, runId?: string, cacheScopes?: readonly CacheScope[]): Record<string, string>;
   /** Finalized artifacts of every run, oldest first. */
   artifacts(): Pick<StoredArtifact, 'name' | 'size' | 'files' | 'id' | 'runId' | 'jobId' | 'digest'>[];
+  /** A signed, short-lived-style read URL of a finalized artifact's zip (what the REST API redirects to). */
+  downloadUrl(artifactId: number): string | undefined;
+  /** Cache entries of every scope, oldest first (reserved ones too). */
+  cacheEntries(): StoredCacheEntry[];
+  /** Storage gone wrong: the blob of `artifactId` now serves the bytes of `fromArtifactId` (its recorded digest stays). */
+  overwriteBlob(artifactId: number, fromArtifactId: number): void;
   close(): Promise<void>;
 }
 
 const base64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
 
-/** An HS256 JWT like the runner's ACTIONS_RUNTIME_TOKEN, scoped to one workflow run and job. */
-export function buildRuntimeToken(runId: string, jobId: string, secret: string): string {
+/**
+ * An HS256 JWT like the runner's ACTIONS_RUNTIME_TOKEN, scoped to one workflow run and job; its `ac`
+ * claim (a JSON string, as on GitHub) lists the cache scopes.
+ */
+export function buildRuntimeToken(runId: string, jobId: string, secret: string, cacheScopes: readonly CacheScope[] = DEFAULT_CACHE_SCOPES): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ scp: `Actions.GenericRead:${runId} Actions.Results:${runId}:${jobId}`, iat: Math.floor(Date.now() / 1000) }));
+  const payload = base64url(
+    JSON.stringify({
+      scp: `Actions.GenericRead:${runId} Actions.Results:${runId}:${jobId}`,
+      ac: JSON.stringify(cacheScopes),
+      iat: Math.floor(Date.now() / 1000),
+    }),
+  );
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
-}
-
-/** Twirp error codes the fake uses, with the HTTP status Twirp maps each to (none is retried by the client). */
-const TWIRP_STATUS = {
-  malformed: 400,
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  bad_route: 404,
-  already_exists: 409,
-  failed_precondition: 412,
-} as const;
-type TwirpCode = keyof typeof TWIRP_STATUS;
-
-class TwirpError extends Error {
-  constructor(
-    readonly code: TwirpCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Characters the real service refuses in artifact names (the client's own list). */
@@ -89,30 +89,26 @@ function zipEntryNames(zip: Buffer): string[] | undefined {
   return names;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** Start the fake on 127.0.0.1 (random port); `env` is for the default run/job (random ids unless given). */
 export async function startResultsService(options: { runId?: string; jobId?: string } = {}): Promise<ResultsService> {
   const runId = options.runId ?? randomUUID();
   const jobId = options.jobId ?? randomUUID();
   // A fresh secret per instance: tokens and signed URLs from elsewhere are refused.
   const secret = randomUUID();
-  const store: (StoredArtifact & { bytes?: Buffer; blocks: Map<string, Buffer> })[] = [];
+  const store: (StoredArtifact & { blob: Blob })[] = [];
   let nextId = 1000;
   let origin = '';
 
-  const sign = (permission: 'r' | 'w', pathname: string): string => createHmac('sha256', secret).update(`${permission}:${pathname}`).digest('base64url');
-  const signedUrl = (permission: 'r' | 'w', artifact: StoredArtifact): string => {
-    const pathname = `/blob/${artifact.id}/${encodeURIComponent(artifact.name)}.zip`;
-    return `${origin}${pathname}?sp=${permission}&sig=${sign(permission, pathname)}`;
-  };
+  const signer = blobSigner(secret);
+  const signedUrl = (permission: 'r' | 'w', artifact: StoredArtifact): string =>
+    signer.url(origin, permission, `/blob/${artifact.id}/${encodeURIComponent(artifact.name)}.zip`);
+  const cache = createCacheService(
+    (permission, entry) => signer.url(origin, permission, `/cache-blob/${entry.id}/cache.tzst`),
+    () => nextId++,
+  );
 
-  /** The run and job the bearer token is scoped to: unsigned is unauthenticated, unscoped is permission_denied. */
-  function tokenScope(request: IncomingMessage): { runId: string; jobId: string } {
+  /** The run and job the bearer token is scoped to, and its cache scopes: unsigned is unauthenticated, unscoped is permission_denied. */
+  function tokenScope(request: IncomingMessage): { runId: string; jobId: string; cacheScopes: CacheScope[] } {
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const [header, payload, signature] = token?.split('.') ?? [];
     if (!header || !payload || !signature) throw new TwirpError('unauthenticated', 'missing or malformed bearer runtime token');
@@ -121,17 +117,20 @@ export async function startResultsService(options: { runId?: string; jobId?: str
       throw new TwirpError('unauthenticated', 'runtime token signature is invalid');
     }
     let scp: string;
+    let cacheScopes: CacheScope[];
     try {
-      scp = String((JSON.parse(Buffer.from(payload, 'base64url').toString()) as { scp?: unknown }).scp ?? '');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { scp?: unknown; ac?: unknown };
+      scp = String(claims.scp ?? '');
+      cacheScopes = typeof claims.ac === 'string' ? (JSON.parse(claims.ac) as CacheScope[]) : [];
     } catch {
-      throw new TwirpError('unauthenticated', 'runtime token payload is not JSON');
+      throw new TwirpError('unauthenticated', 'runtime token payload (or its ac claim) is not JSON');
     }
     const scope = scp
       .split(' ')
       .map((s) => s.split(':'))
       .find((parts) => parts[0] === 'Actions.Results' && parts.length === 3);
     if (!scope) throw new TwirpError('permission_denied', `runtime token has no 'Actions.Results:<runId>:<jobId>' scope (scp: '${scp}')`);
-    return { runId: scope[1]!, jobId: scope[2]! };
+    return { runId: scope[1]!, jobId: scope[2]!, cacheScopes };
   }
 
   function find(run: string, name: string, what: string) {
@@ -168,15 +167,15 @@ export async function startResultsService(options: { runId?: string; jobId?: str
             `an artifact named '${name}' already exists in workflow run ${scope.runId}; artifact names must be unique per run`,
           );
         }
+        const id = nextId++;
         const artifact = {
-          id: nextId++,
+          id,
           runId: scope.runId,
           jobId: scope.jobId,
           name,
           size: 0,
           finalized: false,
-          contentType: String(body.mime_type ?? 'application/zip'),
-          blocks: new Map<string, Buffer>(),
+          blob: newBlob(id, `artifact '${name}'`, String(body.mime_type ?? 'application/zip')),
         };
         store.push(artifact);
         return { ok: true, signed_upload_url: signedUrl('w', artifact) };
@@ -184,14 +183,16 @@ export async function startResultsService(options: { runId?: string; jobId?: str
       case 'FinalizeArtifact': {
         const artifact = find(scope.runId, name, 'FinalizeArtifact (call CreateArtifact first)');
         if (artifact.finalized) throw new TwirpError('failed_precondition', `artifact '${name}' is already finalized`);
-        if (!artifact.bytes) throw new TwirpError('failed_precondition', `artifact '${name}' has no committed blob to finalize`);
-        if (!/^\d+$/.test(String(body.size ?? '0')) || Number(body.size ?? 0) !== artifact.size) {
-          throw new TwirpError('invalid_argument', `declared size ${String(body.size)} does not match the ${artifact.size} bytes uploaded for '${name}'`);
+        const bytes = artifact.blob.bytes;
+        if (!bytes) throw new TwirpError('failed_precondition', `artifact '${name}' has no committed blob to finalize`);
+        if (!/^\d+$/.test(String(body.size ?? '0')) || Number(body.size ?? 0) !== bytes.length) {
+          throw new TwirpError('invalid_argument', `declared size ${String(body.size)} does not match the ${bytes.length} bytes uploaded for '${name}'`);
         }
-        const actual = `sha256:${createHash('sha256').update(artifact.bytes).digest('hex')}`;
+        const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
         if (body.hash !== undefined && body.hash !== actual)
           throw new TwirpError('invalid_argument', `declared hash ${String(body.hash)} does not match the uploaded blob (${actual})`);
-        Object.assign(artifact, { finalized: true, digest: actual, files: zipEntryNames(artifact.bytes) });
+        Object.assign(artifact, { finalized: true, size: bytes.length, digest: actual, files: zipEntryNames(bytes) });
+        artifact.blob.sealed = true;
         return { ok: true, artifact_id: String(artifact.id) };
       }
       case 'ListArtifacts': {
@@ -228,66 +229,16 @@ export async function startResultsService(options: { runId?: string; jobId?: str
     }
   }
 
-  /** Azure block-blob subset; errors are Azure-style XML with an x-ms-error-code header. */
-  async function blob(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const fail = (status: number, code: string, message: string) => {
-      response.writeHead(status, { 'content-type': 'application/xml', 'x-ms-error-code': code });
-      response.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
-    };
-    const permission = request.method === 'GET' ? 'r' : 'w';
-    const signature = url.searchParams.get('sig') ?? '';
-    if (url.searchParams.get('sp') !== permission || signature !== sign(permission, url.pathname)) {
-      return fail(403, 'AuthenticationFailed', `signature does not grant '${permission}' on ${url.pathname}`);
-    }
-    const artifact = store.find((a) => a.id === Number(url.pathname.split('/')[2]));
-    if (!artifact) return fail(404, 'BlobNotFound', `no blob at ${url.pathname}`);
-    const ok = (status: number, headers: Record<string, string | number> = {}) => {
-      response.writeHead(status, { etag: `"${artifact.id}-${artifact.size}"`, 'x-ms-request-id': randomUUID(), ...headers });
-    };
-    if (request.method === 'GET') {
-      if (!artifact.finalized || !artifact.bytes) return fail(404, 'BlobNotFound', `artifact '${artifact.name}' is not finalized`);
-      ok(200, { 'content-type': artifact.contentType, 'content-length': artifact.bytes.length });
-      return void response.end(artifact.bytes);
-    }
-    if (request.method !== 'PUT') return fail(405, 'UnsupportedHttpVerb', `${request.method} is not supported`);
-    if (artifact.finalized) return fail(409, 'BlobImmutable', `artifact '${artifact.name}' is finalized; its blob can no longer change`);
-    const body = await readBody(request);
-    const commit = (bytes: Buffer) => {
-      artifact.bytes = bytes;
-      artifact.size = bytes.length;
-      artifact.blocks.clear();
-      const type = request.headers['x-ms-blob-content-type'] ?? request.headers['content-type'];
-      if (typeof type === 'string') artifact.contentType = type;
-      ok(201);
-      response.end();
-    };
-    switch (url.searchParams.get('comp')) {
-      case 'block': {
-        const blockId = url.searchParams.get('blockid');
-        if (!blockId) return fail(400, 'InvalidQueryParameterValue', 'blockid is required');
-        artifact.blocks.set(blockId, body);
-        ok(201);
-        return void response.end();
-      }
-      case 'blocklist': {
-        const ids = [...body.toString().matchAll(/<(?:Latest|Uncommitted)>([^<]*)<\//g)].map((m) => m[1]!);
-        const missing = ids.find((id) => !artifact.blocks.has(id));
-        if (missing !== undefined) return fail(400, 'InvalidBlockList', `block '${missing}' was never staged`);
-        return commit(Buffer.concat(ids.map((id) => artifact.blocks.get(id)!)));
-      }
-      case null:
-        if (request.headers['x-ms-blob-type'] !== 'BlockBlob') return fail(400, 'MissingRequiredHeader', 'x-ms-blob-type: BlockBlob is required');
-        return commit(body);
-      default:
-        return fail(400, 'InvalidQueryParameterValue', `comp=${url.searchParams.get('comp')} is not supported`);
-    }
-  }
-
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', origin);
-    const twirpRoute = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(url.pathname);
+    const twirpRoute = /^\/twirp\/github\.actions\.results\.api\.v1\.(ArtifactService|CacheService)\/(\w+)$/.exec(url.pathname);
+    const blobRoute = /^\/(blob|cache-blob)\/(\d+)\//.exec(url.pathname);
     const handle = async () => {
-      if (url.pathname.startsWith('/blob/')) return blob(request, response, url);
+      if (blobRoute) {
+        const id = Number(blobRoute[2]);
+        const blob = blobRoute[1] === 'blob' ? store.find((a) => a.id === id)?.blob : cache.blob(id);
+        return serveBlob(request, response, url, blob, signer);
+      }
       try {
         if (!twirpRoute || request.method !== 'POST') throw new TwirpError('bad_route', `no route ${request.method} ${url.pathname}`);
         const scope = tokenScope(request);
@@ -297,7 +248,8 @@ export async function startResultsService(options: { runId?: string; jobId?: str
         } catch {
           throw new TwirpError('malformed', 'request body is not JSON');
         }
-        const result = JSON.stringify(twirp(twirpRoute[1]!, body, scope));
+        const [, service, method] = twirpRoute;
+        const result = JSON.stringify(service === 'CacheService' ? cache.twirp(method!, body, scope.cacheScopes) : twirp(method!, body, scope));
         response.writeHead(200, { 'content-type': 'application/json' });
         response.end(result);
       } catch (error) {
@@ -315,11 +267,12 @@ export async function startResultsService(options: { runId?: string; jobId?: str
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const envFor = (job: string, run = runId): Record<string, string> => ({
+  const envFor = (job: string, run = runId, cacheScopes: readonly CacheScope[] = DEFAULT_CACHE_SCOPES): Record<string, string> => ({
     ACTIONS_RESULTS_URL: `${origin}/`,
-    ACTIONS_RUNTIME_TOKEN: buildRuntimeToken(run, job, secret),
-    // github.com (not GHES): @actions/artifact v2+ refuses to run against GHES.
+    ACTIONS_RUNTIME_TOKEN: buildRuntimeToken(run, job, secret, cacheScopes),
+    // github.com (not GHES): @actions/artifact v2+ refuses to run against GHES, @actions/cache uses v1 there.
     GITHUB_SERVER_URL: 'https://github.com',
+    ACTIONS_CACHE_SERVICE_V2: 'true',
   });
   return {
     url: origin,
@@ -329,6 +282,17 @@ export async function startResultsService(options: { runId?: string; jobId?: str
       store
         .filter((a) => a.finalized)
         .map(({ id, runId: run, jobId: job, name, size, digest, files }) => ({ id, runId: run, jobId: job, name, size, digest, files })),
+    downloadUrl: (artifactId) => {
+      const artifact = store.find((a) => a.id === artifactId && a.finalized);
+      return artifact && signedUrl('r', artifact);
+    },
+    cacheEntries: () => cache.entries(),
+    overwriteBlob(artifactId, fromArtifactId) {
+      const [target, source] = [artifactId, fromArtifactId].map((id) => store.find((a) => a.id === id && a.finalized));
+      if (!target || !source) throw new Error(`fake results service: no finalized artifacts ${artifactId} and ${fromArtifactId}`);
+      target.blob.bytes = source.blob.bytes;
+      target.blob.size = source.blob.size;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
