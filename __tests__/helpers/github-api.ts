@@ -63,6 +63,8 @@ export interface GitHubApi {
   owner: string;
   repo: string;
   addIssue(number: number, options?: { pullRequest?: boolean }): void;
+  /** An open pull request (also an issue) whose head is `headOwner:headRef` at `headSha` (a fork when headOwner is not the owner). */
+  addPullRequest(pull: { number: number; headSha: string; headRef: string; headOwner: string }): void;
   /** A comment written by someone else (a person, another bot), as if made in the UI. */
   addComment(issue: number, body: string, user?: { login: string; type: 'Bot' | 'User' }): StoredComment;
   comments(issue: number): StoredComment[];
@@ -110,6 +112,7 @@ export async function startGitHubApi(options: {
   const repo = options.repo ?? 'octo-repo';
   const issues = new Map<number, { pullRequest: boolean }>();
   const comments: StoredComment[] = [];
+  const pulls: { number: number; headSha: string; headRef: string; headOwner: string }[] = [];
   const workflows = new Map<string, number>();
   const runs: (Required<Omit<SeedRun, 'conclusion'>> & { conclusion: SeedRun['conclusion'] })[] = [];
   const requests: GitHubApi['requests'] = [];
@@ -265,6 +268,21 @@ export async function startGitHubApi(options: {
       comment.updatedAt = tick();
       return [200, commentJson(comment)];
     }
+    if (rest === 'pulls' && method === 'GET') {
+      need(grant, 'read', 'pull_requests');
+      const head = url.searchParams.get('head');
+      const state = url.searchParams.get('state') ?? 'open';
+      const listed = state === 'closed' ? [] : pulls.filter((pull) => !head || `${pull.headOwner}:${pull.headRef}` === head);
+      return [
+        200,
+        paginate(url, listed, response).map((pull) => ({
+          number: pull.number,
+          state: 'open',
+          head: { sha: pull.headSha, ref: pull.headRef, label: `${pull.headOwner}:${pull.headRef}`, repo: { full_name: `${pull.headOwner}/${repo}` } },
+          base: { ref: 'main', repo: { full_name: `${owner}/${repo}` } },
+        })),
+      ];
+    }
     if ((match = /^actions\/workflows\/([^/]+)\/runs$/.exec(rest)) && method === 'GET') {
       need(grant, 'read', 'actions');
       const wanted = match[1]!;
@@ -325,6 +343,10 @@ export async function startGitHubApi(options: {
     owner,
     repo,
     addIssue: (number, issueOptions = {}) => void issues.set(number, { pullRequest: issueOptions.pullRequest ?? true }),
+    addPullRequest(pull) {
+      issues.set(pull.number, { pullRequest: true });
+      pulls.push(pull);
+    },
     addComment(issue, body, user = { login: 'octocat', type: 'User' }) {
       if (!issues.has(issue)) throw new Error(`fake GitHub API: add issue #${issue} first`);
       const now = tick();

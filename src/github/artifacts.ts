@@ -50,15 +50,22 @@ export async function downloadNamed(name: string, directory: string): Promise<st
  * Every artifact of this workflow run whose name matches `pattern` (`*` any characters, `?` one),
  * each into `directory/<name>`, sorted by name. Only the latest upload of each name counts (a re-run
  * attempt re-uploads), and each download is checked against its digest. None matching is [].
+ * `from` names another workflow run instead (a workflow_run reporter), read through the REST API.
  */
-export async function downloadMatching(pattern: string, directory: string): Promise<{ name: string; path: string }[]> {
+export async function downloadMatching(
+  pattern: string,
+  directory: string,
+  from?: Omit<DownloadFromRunOptions, 'name' | 'directory'>,
+): Promise<{ name: string; path: string }[]> {
   const matches = artifactNameMatcher(pattern);
   const client = await artifactClient();
+  const findBy = from && { token: from.token, workflowRunId: from.runId, repositoryOwner: from.owner, repositoryName: from.repo };
+  const run = from ? `workflow run ${from.runId}` : 'this workflow run';
   let listed: { name: string; id: number; digest?: string | undefined }[];
   try {
-    listed = (await client.listArtifacts({ latest: true })).artifacts;
+    listed = (await client.listArtifacts({ latest: true, ...(findBy ? { findBy } : {}) })).artifacts;
   } catch (error) {
-    throw new MadError(`listing the artifacts of this workflow run failed: ${errorMessage(error)}`, { cause: error });
+    throw new MadError(`listing the artifacts of ${run} failed: ${errorMessage(error)}`, { cause: error });
   }
   const wanted = listed.filter((artifact) => matches(artifact.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const downloaded: { name: string; path: string }[] = [];
@@ -66,9 +73,9 @@ export async function downloadMatching(pattern: string, directory: string): Prom
     const into = path.join(directory, subdirectoryFor(artifact.name));
     let result: { downloadPath?: string; digestMismatch?: boolean };
     try {
-      result = await client.downloadArtifact(artifact.id, { path: into, ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
+      result = await client.downloadArtifact(artifact.id, { path: into, ...(findBy ? { findBy } : {}), ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
     } catch (error) {
-      throw new MadError(`downloading artifact '${artifact.name}' of this workflow run failed: ${errorMessage(error)}`, { cause: error });
+      throw new MadError(`downloading artifact '${artifact.name}' of ${run} failed: ${errorMessage(error)}`, { cause: error });
     }
     if (result.digestMismatch) throw new MadError(`artifact '${artifact.name}' failed its digest check after download`);
     downloaded.push({ name: artifact.name, path: result.downloadPath ?? into });

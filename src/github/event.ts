@@ -22,6 +22,9 @@ export interface RunContext {
   pullRequest?: number;
   /** The pull request's head lives in another repository: its token cannot write (no comments). */
   isForkPullRequest: boolean;
+  /** workflow_run: where the run's head commit lives (owner login and branch), to find its pull request. */
+  headOwner?: string;
+  headBranch?: string;
 }
 
 interface PullRequestPayload {
@@ -35,7 +38,8 @@ interface EventPayload {
   pull_request?: PullRequestPayload;
   workflow_run?: {
     head_sha?: string;
-    head_repository?: { full_name?: string } | null;
+    head_branch?: string;
+    head_repository?: { full_name?: string; owner?: { login?: string } } | null;
     repository?: { full_name?: string } | null;
     // Empty for a pull request from a fork (GitHub's limitation): the reporter must carry the number itself.
     pull_requests?: PullRequestPayload[];
@@ -97,6 +101,9 @@ export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
   } else if (eventName === 'workflow_run' && payload.workflow_run) {
     const run = payload.workflow_run;
     if (run.head_sha) context.headSha = run.head_sha;
+    if (run.head_branch) context.headBranch = run.head_branch;
+    const headOwner = run.head_repository?.owner?.login ?? run.head_repository?.full_name?.split('/')[0];
+    if (headOwner) context.headOwner = headOwner;
     const first = run.pull_requests?.[0];
     if (first) setPullRequest(context, first);
     context.isForkPullRequest = isFork(run.head_repository?.full_name, run.repository?.full_name ?? payload.repository?.full_name);
