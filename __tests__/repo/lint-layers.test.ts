@@ -77,6 +77,13 @@ test('core may import core, node built-ins and npm packages', async () => {
   await assertAllowed('src/core/fake.ts', "import { ConfigError } from './errors.ts';\nimport { runPhase } from './run/run-phase.ts';");
 });
 
+test('core may import the templates folder (text), and nothing else outside src/', async () => {
+  await assertAllowed('src/core/report/fake.ts', "import text from '../../../templates/report/summary.md.njk';");
+  await assertAllowed('src/core/a/b/fake.ts', "import text from '../../../../templates/x.njk';");
+  await assertRejected('src/core/report/fake.ts', "import '../../../scripts/build.mjs';", /core imports nothing above it/);
+  await assertRejected('src/core/report/fake.ts', "import '../../templates/x.njk';", /core imports nothing above it/);
+});
+
 test('engines import only core: not the pipeline, the adapters, the actions, the CLI or @actions/*', async () => {
   const engines = /engines import only core/;
   await assertRejected('src/engines/fake.ts', "import { runModels } from '../pipeline/run.ts';", engines);
