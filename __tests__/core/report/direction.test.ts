@@ -103,7 +103,8 @@ describe('parseDirections', () => {
     for (const bad of ['score', 'score=up', '=lower', 'a=higher,b']) {
       assert.throws(
         () => parseDirections(bad, 'input metric-directions'),
-        (error: unknown) => error instanceof ConfigError && error.message.startsWith('input metric-directions: ') && /metric=higher or metric=lower/.test(error.message),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.startsWith('input metric-directions: ') && /metric=higher or metric=lower/.test(error.message),
         bad,
       );
     }

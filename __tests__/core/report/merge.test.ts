@@ -98,7 +98,10 @@ describe('mergeShards', () => {
   });
 
   it('keeps the rows before an unterminated quote and reports where the shard stopped', () => {
-    const result = mergeShards([shard('cut.csv', 'm1,1,x,SUCCESS,r,n', 'm2,2,x,SUCCESS,r,n', 'm3,3,"x,SUCCESS,r,n', 'm4,4,x,SUCCESS,r,n'), shard('fine.csv', 'm5,5,x,SUCCESS,r,n')]);
+    const result = mergeShards([
+      shard('cut.csv', 'm1,1,x,SUCCESS,r,n', 'm2,2,x,SUCCESS,r,n', 'm3,3,"x,SUCCESS,r,n', 'm4,4,x,SUCCESS,r,n'),
+      shard('fine.csv', 'm5,5,x,SUCCESS,r,n'),
+    ]);
     assert.deepEqual(
       result.rows.map((row) => row.model),
       ['m1', 'm2', 'm5'],

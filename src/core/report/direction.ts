@@ -45,12 +45,28 @@ const HIGHER_SUBSTRINGS = ['throughput', 'bandwidth', 'accuracy', 'precision', '
 const HIGHER_WORDS = new Set(['f1']);
 const LOWER_SUBSTRINGS = ['latency', 'duration', 'millisecond', 'second', 'time', 'memory', 'bytes', 'ttft', 'tpot', 'e2el', 'loss'];
 /** Time units as words of their own, without min/h ("min_tokens" is a minimum, not minutes). */
-const LOWER_WORDS = new Set([...[...TIME_UNITS].filter((unit) => !['min', 'mins', 'h'].includes(unit)), 'itl', 'gb', 'mb', 'kb', 'gib', 'mib', 'kib', 'ram', 'vram', 'mem', 'elapsed']);
+const LOWER_WORDS = new Set([
+  ...[...TIME_UNITS].filter((unit) => !['min', 'mins', 'h'].includes(unit)),
+  'itl',
+  'gb',
+  'mb',
+  'kb',
+  'gib',
+  'mib',
+  'kib',
+  'ram',
+  'vram',
+  'mem',
+  'elapsed',
+]);
 
 export function metricDirection(metric: string, overrides?: Readonly<Record<string, Direction>>): Direction {
   const override = overrides !== undefined && Object.hasOwn(overrides, metric) ? overrides[metric] : undefined;
   if (override !== undefined) return override;
-  const name = metric.trim().replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  const name = metric
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
   const words = name.split(/[^a-z0-9]+/).filter((word) => word !== '');
   if (isRate(name, words) || HIGHER_SUBSTRINGS.some((part) => name.includes(part)) || words.some((word) => HIGHER_WORDS.has(word))) return 'higher';
   if (LOWER_SUBSTRINGS.some((part) => name.includes(part)) || words.some((word) => LOWER_WORDS.has(word))) return 'lower';
@@ -79,7 +95,13 @@ export function parseDirections(text: string, source: string): Record<string, Di
     if (entry === '') continue;
     const equals = entry.lastIndexOf('=');
     const metric = equals < 0 ? '' : entry.slice(0, equals).trim();
-    const value = equals < 0 ? '' : entry.slice(equals + 1).trim().toLowerCase();
+    const value =
+      equals < 0
+        ? ''
+        : entry
+            .slice(equals + 1)
+            .trim()
+            .toLowerCase();
     if (metric === '' || (value !== 'higher' && value !== 'lower')) {
       throw new ConfigError(`${source}: '${entry}' is not a direction override; write metric=higher or metric=lower (e.g. samples_per_second=higher)`);
     }
