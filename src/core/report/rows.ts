@@ -12,7 +12,9 @@ export type RowStatus = 'SUCCESS' | 'FAILURE' | 'SKIPPED';
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export function rowStatus(row: PerfRow): RowStatus | undefined {
-  const status = (row.status ?? '').trim().toUpperCase();
+  const written = row.status;
+  if (written === 'SUCCESS' || written === 'FAILURE' || written === 'SKIPPED') return written; // as madengine writes it: no copies
+  const status = (written ?? '').trim().toUpperCase();
   return status === 'SUCCESS' || status === 'FAILURE' || status === 'SKIPPED' ? status : undefined;
 }
 

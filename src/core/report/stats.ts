@@ -70,16 +70,22 @@ export function ratioInterval(base: readonly number[], head: readonly number[], 
   return { low: quantile(values, tail), high: quantile(values, 1 - tail) };
 }
 
-/** Mean of values.length draws with replacement; mulberry32 (small, fast, well mixed) inlined for speed. */
+/**
+ * Mean of values.length draws with replacement; mulberry32 (small, fast, well mixed) inlined for speed.
+ * An index is the top 16 bits of a draw scaled to n with integer arithmetic (bias below n / 65536 of
+ * one draw's chance; exact floats beyond 65,536 samples, where the integer product would overflow).
+ */
 function resampledMean(values: Float64Array, prng: { state: number }): number {
   const n = values.length;
+  const small = n <= 65536;
   let state = prng.state;
   let sum = 0;
   for (let i = 0; i < n; i++) {
     state = (state + 0x6d2b79f5) | 0;
     let t = Math.imul(state ^ (state >>> 15), state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    sum += values[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n)]!;
+    t ^= t >>> 14;
+    sum += values[small ? ((t >>> 16) * n) >>> 16 : Math.floor(((t >>> 0) / 4294967296) * n)]!;
   }
   prng.state = state;
   return sum / n;
