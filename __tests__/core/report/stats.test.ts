@@ -68,6 +68,31 @@ describe('ratioInterval', () => {
     assert.ok(low >= -11 && high <= -9 && low < high, `${low} .. ${high}`);
   });
 
+  it('brackets the change for odd sample counts and for more samples than the pair table holds', () => {
+    for (const n of [2, 3, 11, 64, 65, 200]) {
+      const values = Array.from({ length: n }, (_, i) => 100 + ((i * 37) % 7) - 3);
+      const { low, high } = ratioInterval(
+        values,
+        values.map((value) => value * 1.2),
+        0.95,
+        `n${n}`,
+      );
+      assert.ok(low <= 20 + 1e-9 && high >= 20 - 1e-9 && low > 10 && high < 30, `n=${n}: ${low} .. ${high}`);
+    }
+  });
+
+  it('has the spread of the bootstrap distribution of the mean (about mean +- 1.96 sigma / sqrt(n))', () => {
+    for (const n of [10, 11, 100]) {
+      const head = Array.from({ length: n }, (_, i) => 95.5 + (i % 10));
+      const center = mean(head) - 100; // the base is one sample of 100: the change is the mean's offset
+      const sigma = Math.sqrt(head.reduce((sum, value) => sum + (value - mean(head)) ** 2, 0) / n);
+      const halfWidth = (1.96 * sigma) / Math.sqrt(n);
+      const { low, high } = ratioInterval([100], head, 0.95, `spread${n}`);
+      assert.ok(Math.abs((high - low) / 2 - halfWidth) < halfWidth * 0.1, `n=${n}: ${low} .. ${high}, expected ${center} +- ${halfWidth}`);
+      assert.ok(Math.abs((high + low) / 2 - center) < halfWidth * 0.1, `n=${n}: ${low} .. ${high}, expected ${center} +- ${halfWidth}`);
+    }
+  });
+
   it('rejects empty sides and confidences outside (0, 1)', () => {
     assert.throws(() => ratioInterval([], [1], 0.95, 'k'), RangeError);
     assert.throws(() => ratioInterval([1], [1], 1, 'k'), RangeError);

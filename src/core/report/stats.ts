@@ -39,6 +39,28 @@ export function reachesThreshold(effect: number, threshold: number): boolean {
   return effect > 0 && effect >= threshold - THRESHOLD_TOLERANCE;
 }
 
+/** The resampled changes of one interval, reused: thousands of intervals allocate nothing (no GC). */
+const scratch = new Float64Array(RESAMPLES);
+
+/** Up to this many samples a side is resampled two picks at a time, from a table of all pair sums. */
+const PAIR_TABLE_LIMIT = 64; // 4,096 pairs
+
+/** One side of an interval, ready for resampling. */
+interface Side {
+  values: readonly number[];
+  /** pairs[i * n + j] = values[i] + values[j]; one draw picks a uniform pair = two independent picks. */
+  pairs?: Float64Array;
+}
+
+const pairTables = [new Float64Array(PAIR_TABLE_LIMIT * PAIR_TABLE_LIMIT), new Float64Array(PAIR_TABLE_LIMIT * PAIR_TABLE_LIMIT)] as const;
+
+function side(values: readonly number[], table: Float64Array): Side {
+  const n = values.length;
+  if (n < 2 || n > PAIR_TABLE_LIMIT) return { values };
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) table[i * n + j] = values[i]! + values[j]!;
+  return { values, pairs: table };
+}
+
 /**
  * Percentile bootstrap confidence interval (two-sided, at `confidence`) of the relative change of
  * mean(head) against mean(base), in percent. Each side is resampled with replacement; a side with one
@@ -53,15 +75,15 @@ export function ratioInterval(base: readonly number[], head: readonly number[], 
     return { low: point, high: point };
   }
   const prng = { state: hashString(seed) };
-  const baseValues = Float64Array.from(base);
-  const headValues = Float64Array.from(head);
+  const baseSide = side(base, pairTables[0]);
+  const headSide = side(head, pairTables[1]);
   const baseMean = mean(base);
   const headMean = mean(head);
-  const changes = new Float64Array(RESAMPLES);
+  const changes = scratch;
   let count = 0;
   for (let r = 0; r < RESAMPLES; r++) {
-    const b = base.length === 1 ? baseMean : resampledMean(baseValues, prng);
-    const h = head.length === 1 ? headMean : resampledMean(headValues, prng);
+    const b = base.length === 1 ? baseMean : resampledMean(baseSide, prng);
+    const h = head.length === 1 ? headMean : resampledMean(headSide, prng);
     if (b !== 0) changes[count++] = ((h - b) / Math.abs(b)) * 100;
   }
   if (count === 0) return { low: Number.NaN, high: Number.NaN };
@@ -71,24 +93,41 @@ export function ratioInterval(base: readonly number[], head: readonly number[], 
 }
 
 /**
- * Mean of values.length draws with replacement; mulberry32 (small, fast, well mixed) inlined for speed.
- * An index is the top 16 bits of a draw scaled to n with integer arithmetic (bias below n / 65536 of
- * one draw's chance; exact floats beyond 65,536 samples, where the integer product would overflow).
+ * Mean of values.length picks with replacement. mulberry32 (small, fast, well mixed) is inlined for
+ * speed; a 32-bit draw picks one of m choices by pick(). With a pair table each draw picks two values,
+ * halving the draws.
  */
-function resampledMean(values: Float64Array, prng: { state: number }): number {
+function resampledMean({ values, pairs }: Side, prng: { state: number }): number {
   const n = values.length;
-  const small = n <= 65536;
   let state = prng.state;
   let sum = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (pairs !== undefined) {
+    const n2 = n * n;
+    for (; i + 1 < n; i += 2) {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      sum += pairs[pick(t ^ (t >>> 14), n2)]!;
+    }
+  }
+  for (; i < n; i++) {
     state = (state + 0x6d2b79f5) | 0;
     let t = Math.imul(state ^ (state >>> 15), state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    t ^= t >>> 14;
-    sum += values[small ? ((t >>> 16) * n) >>> 16 : Math.floor(((t >>> 0) / 4294967296) * n)]!;
+    sum += values[pick(t ^ (t >>> 14), n)]!;
   }
   prng.state = state;
   return sum / n;
+}
+
+/**
+ * floor(x * m / 2^32) for a 32-bit x: one of m choices, uniform up to a bias of m / 2^32. Up to
+ * m = 65,536 exactly in integer arithmetic (in 16-bit halves, every product below 2^32).
+ */
+function pick(x: number, m: number): number {
+  if (m > 65536) return Math.floor(((x >>> 0) / 4294967296) * m);
+  return ((x >>> 16) * m + (((x & 0xffff) * m) >>> 16)) >>> 16;
 }
 
 /**
