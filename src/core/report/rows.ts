@@ -3,7 +3,7 @@
  * Shared by merge (validation), compare and history so all three agree on what a sample is.
  */
 import type { PerfRow } from '../perf/perf-csv.ts';
-import { KEY_COLUMNS, type ComparisonKey } from './types.ts';
+import type { ComparisonKey } from './types.ts';
 
 /** The statuses madengine writes (compat §3.8), matched case-insensitively. */
 export type RowStatus = 'SUCCESS' | 'FAILURE' | 'SKIPPED';
@@ -48,14 +48,14 @@ export function rowKey(row: PerfRow): ComparisonKey {
   };
 }
 
-/** ComparisonEntry.id: the key's values joined by ' | ' (for people; lookups use keyLookup). */
+/** ComparisonEntry.id: the key's values (KEY_COLUMNS order) joined by ' | ' (for people; lookups use keyLookup). */
 export function keyId(key: ComparisonKey): string {
-  return KEY_COLUMNS.map((column) => key[column]).join(' | ');
+  return `${key.model} | ${key.metric} | ${key.gpu_architecture} | ${key.n_gpus} | ${key.nnodes} | ${key.deployment_type}`;
 }
 
 /** An unambiguous map key for a ComparisonKey (values may contain ' | '; they cannot contain NUL). */
 export function keyLookup(key: ComparisonKey): string {
-  return KEY_COLUMNS.map((column) => key[column]).join('\u0000');
+  return `${key.model}\u0000${key.metric}\u0000${key.gpu_architecture}\u0000${key.n_gpus}\u0000${key.nnodes}\u0000${key.deployment_type}`;
 }
 
 /** Byte-order comparison of two strings (UTF-16 code unit order differs for astral characters). */
