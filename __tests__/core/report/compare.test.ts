@@ -220,6 +220,15 @@ describe('compareRuns', () => {
     assert.deepEqual(result.counts, { regressed: 2, failed: 0, missing: 0, new: 0, improved: 1, unchanged: 2 });
   });
 
+  it('sorts entries without a relative change after those with one', () => {
+    const head = [...rows('zero-base', 'qps', [5]), ...rows('half', 'qps', [100.5])];
+    const base = [...rows('zero-base', 'qps', [0]), ...rows('half', 'qps', [100])];
+    assert.deepEqual(
+      compareRuns(head, base, OPTIONS).entries.map((entry) => entry.key.model),
+      ['half', 'zero-base'],
+    );
+  });
+
   it('reports image digests and machines per side, not keyed', () => {
     const head = [
       ...rows('m', 'qps', [100], { image_digest: 'sha256:a', machine_name: 'n1' }),

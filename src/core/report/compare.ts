@@ -55,10 +55,7 @@ export function compareRuns(head: readonly PerfRow[], base: readonly PerfRow[] |
     const key = (heads.get(lookup) ?? bases.get(lookup))!.key;
     entries.push(classify(key, heads.get(lookup)?.side, bases.get(lookup)?.side, base !== undefined, options));
   }
-  entries.sort(
-    (a, b) =>
-      SEVERITY.indexOf(a.class) - SEVERITY.indexOf(b.class) || Math.abs(b.relativeChange ?? -1) - Math.abs(a.relativeChange ?? -1) || compareBytes(a.id, b.id),
-  );
+  entries.sort((a, b) => SEVERITY.indexOf(a.class) - SEVERITY.indexOf(b.class) || magnitude(b) - magnitude(a) || compareBytes(a.id, b.id));
   const counts = Object.fromEntries(SEVERITY.map((name) => [name, 0])) as Record<ChangeClass, number>;
   for (const entry of entries) counts[entry.class]++;
   return { options, baselineFound: base !== undefined, entries, counts };
@@ -78,6 +75,11 @@ export function fillRelativeChange(rows: readonly PerfRow[], result: ComparisonR
     const change = value === undefined || baseMean === undefined ? undefined : relativeChange(baseMean, value);
     return { ...row, relative_change: change === undefined ? '' : signed(change, 2) };
   });
+}
+
+/** |relativeChange|, or -1 without one (sorted after every entry that has one). */
+function magnitude(entry: ComparisonEntry): number {
+  return entry.relativeChange === undefined ? -1 : Math.abs(entry.relativeChange);
 }
 
 function checkOptions({ threshold, confidence }: ComparisonOptions): void {
