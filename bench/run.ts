@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as Markdown for bench/README.md. Needs `npm run build`
  * (benchmarks go through the CLI bundle) and, for build/run, the infrastructure of scripts/test-infra.sh.
- * BENCH_ONLY=discover,build,run,parse,actions,perfcsv picks a subset.
+ * BENCH_ONLY=discover,build,run,parse,actions,perfcsv,report picks a subset.
  */
 import { benchDiscover } from './discover.ts';
 import { benchBuild } from './build.ts';
@@ -9,6 +9,7 @@ import { benchRunModels } from './run-models.ts';
 import { benchPerfParse } from './perf-parse.ts';
 import { benchActions } from './actions.ts';
 import { benchPerfCsv } from './perf-csv.ts';
+import { benchReport } from './report.ts';
 import { type BenchResult, printResults } from './harness.ts';
 
 const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
@@ -18,6 +19,7 @@ const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
   parse: ['Log parsing (issue: run locally)', benchPerfParse],
   actions: ['Actions (issue: GitHub Actions)', benchActions],
   perfcsv: ['perf.csv appends (issue 9: results never wrong or lost)', benchPerfCsv],
+  report: ['collect-perf merge and compare (issue 10)', benchReport],
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvTable } from '../../../src/core/util/csv.ts';
+import { CsvSyntaxError, formatCsvField, formatCsvRow, parseCsvRecordsPartial, parseCsvTable } from '../../../src/core/util/csv.ts';
 import { formatCsv, parseCsv } from '../../helpers/csv.ts';
 
 describe('parseCsv', () => {
@@ -87,5 +87,30 @@ describe('formatCsv', () => {
     ];
     assert.deepEqual(parseCsv(formatCsv(rows)), rows);
     assert.deepEqual(parseCsv(formatCsv(rows, '\r\n')), rows);
+  });
+});
+
+describe('parseCsvRecordsPartial', () => {
+  it('returns the records before a syntax error with the error', () => {
+    const { records, error } = parseCsvRecordsPartial('a,b\n1,2\n"x\ny",3\n4,"open\n5,6\n');
+    assert.deepEqual(
+      records.map((record) => [record.line, record.fields]),
+      [
+        [1, ['a', 'b']],
+        [2, ['1', '2']],
+        [3, ['x\ny', '3']],
+      ],
+    );
+    assert.ok(error instanceof CsvSyntaxError);
+    assert.equal(error.line, 5);
+  });
+
+  it('has no error for a well-formed text', () => {
+    assert.deepEqual(parseCsvRecordsPartial('a\n1\n'), {
+      records: [
+        { fields: ['a'], line: 1 },
+        { fields: ['1'], line: 2 },
+      ],
+    });
   });
 });

@@ -33,6 +33,27 @@ const CR = 0x0d;
  */
 export function parseCsvRecords(text: string): CsvRecord[] {
   const records: CsvRecord[] = [];
+  readRecords(text, records);
+  return records;
+}
+
+/**
+ * Like parseCsvRecords, but a syntax error ends the parse instead of losing it: the records before
+ * the one at fault are returned with the error (readers that report bad input and keep going).
+ */
+export function parseCsvRecordsPartial(text: string): { records: CsvRecord[]; error?: CsvSyntaxError } {
+  const records: CsvRecord[] = [];
+  try {
+    readRecords(text, records);
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return { records, error };
+    throw error;
+  }
+  return { records };
+}
+
+/** Appends each complete record to `records` as it is read, so a throw leaves the ones before it. */
+function readRecords(text: string, records: CsvRecord[]): void {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
   let line = 1;
@@ -95,7 +116,6 @@ export function parseCsvRecords(text: string): CsvRecord[] {
     }
     records.push({ fields, line: recordLine });
   }
-  return records;
 }
 
 export interface CsvTable {
