@@ -50,7 +50,10 @@ before(async () => {
   service = await startResultsService({ runId: 'pr-backend', jobId: 'report-job' });
   api = await startGitHubApi({ owner: 'octo', repo: 'hub', tokens: { 'workflow-token': WORKFLOW_TOKEN, 'fork-token': FORK_TOKEN }, results: service });
   workspace = await mkdtemp(path.join(tmpdir(), 'madengine-collect-'));
-  await writeFile(path.join(workspace, 'base.csv'), csv(['dummy,1,1,gfx942,local,1000,samples_per_second,SUCCESS,r0,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,r0,1']));
+  await writeFile(
+    path.join(workspace, 'base.csv'),
+    csv(['dummy,1,1,gfx942,local,1000,samples_per_second,SUCCESS,r0,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,r0,1']),
+  );
   api.addIssue(7);
 });
 
@@ -61,7 +64,10 @@ after(async () => {
 });
 
 test('collect-perf bundle: the first run creates one comment, the second updates the same one; outputs and summary name the regression', async () => {
-  await writeFile(path.join(workspace, 'head.csv'), csv(['dummy,1,1,gfx942,local,880,samples_per_second,SUCCESS,r1,1', 'dummy2,1,1,gfx942,local,50.5,ms,SUCCESS,r1,1']));
+  await writeFile(
+    path.join(workspace, 'head.csv'),
+    csv(['dummy,1,1,gfx942,local,880,samples_per_second,SUCCESS,r1,1', 'dummy2,1,1,gfx942,local,50.5,ms,SUCCESS,r1,1']),
+  );
   const inputs = { 'perf-csv': 'head.csv', baseline: 'base.csv', comment: 'true', 'upload-artifact': 'false' };
   const first = await collect(inputs);
   assert.equal(first.exitCode, 0, first.stdout + first.stderr);
@@ -85,7 +91,10 @@ test('collect-perf bundle: the first run creates one comment, the second updates
   assert.match(await readFile(first.outputs['report-html']!, 'utf8'), /<svg/);
 
   // The next push fixed it: the same comment now says so.
-  await writeFile(path.join(workspace, 'head.csv'), csv(['dummy,1,1,gfx942,local,1001,samples_per_second,SUCCESS,r2,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,r2,1']));
+  await writeFile(
+    path.join(workspace, 'head.csv'),
+    csv(['dummy,1,1,gfx942,local,1001,samples_per_second,SUCCESS,r2,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,r2,1']),
+  );
   const second = await collect(inputs);
   assert.equal(second.exitCode, 0, second.stdout + second.stderr);
   assert.equal(second.outputs.regressions, '0');
@@ -105,7 +114,10 @@ test('collect-perf bundle: a fork pull request token cannot comment: a warning, 
   );
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
   assert.equal(api.comments(8).length, 0);
-  assert.ok(run.annotations.some((line) => line.startsWith('::warning') && /workflow_run/.test(line)), run.annotations.join('\n'));
+  assert.ok(
+    run.annotations.some((line) => line.startsWith('::warning') && /workflow_run/.test(line)),
+    run.annotations.join('\n'),
+  );
   assert.match(run.summary, /dummy/);
   assert.equal(run.outputs['comment-url'], '');
 });
@@ -114,7 +126,7 @@ test('collect-perf bundle: fail-on-regression fails the step after every output,
   await writeFile(path.join(workspace, 'head.csv'), csv(['dummy,1,1,gfx942,local,800,samples_per_second,SUCCESS,r4,1']));
   const run = await collect({ 'perf-csv': 'head.csv', baseline: 'base.csv', 'upload-artifact': 'false', 'fail-on-regression': 'true', comment: 'false' });
   assert.equal(run.exitCode, 1);
-  assert.match(run.stdout, /::error::1 regression\(s\) beyond the 5 % threshold/);
+  assert.match(run.stdout, /::error::1 regression\(s\) beyond the threshold of 5 percent/);
   assert.equal(run.outputs.regressions, '1');
   assert.ok(run.outputs['perf-csv']);
   assert.match(run.summary, /dummy/);
@@ -136,7 +148,10 @@ test("collect-perf bundle: shards from this run's artifacts, baseline from the n
   // Last night's collect-perf uploaded its merged perf.csv as madengine-perf.
   const nightly = path.join(workspace, 'nightly');
   await mkdir(nightly, { recursive: true });
-  await writeFile(path.join(nightly, 'perf.csv'), csv(['dummy,1,1,gfx942,local,1000,samples_per_second,SUCCESS,n1,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,n1,1']));
+  await writeFile(
+    path.join(nightly, 'perf.csv'),
+    csv(['dummy,1,1,gfx942,local,1000,samples_per_second,SUCCESS,n1,1', 'dummy2,1,1,gfx942,local,50,ms,SUCCESS,n1,1']),
+  );
   await withEnv(service.envFor('nightly-report', 'nightly-backend'), () => uploadFiles('madengine-perf', [path.join(nightly, 'perf.csv')], nightly));
   api.addRun({ id: 900, workflow: 'nightly.yml', branch: 'main', headSha: 'a1b2c3d4'.repeat(5), backendId: 'nightly-backend' });
 
@@ -165,7 +180,10 @@ test("collect-perf bundle: shards from this run's artifacts, baseline from the n
   assert.ok(service.cacheEntries().some((entry) => entry.key === 'bench-4242-1'));
 
   // A later run without the workflow baseline finds the one it saved in the cache.
-  const next = await collect({ 'perf-csv': 'head.csv', 'baseline-cache-key': 'bench', comment: 'false', 'upload-artifact': 'false' }, { env: { GITHUB_RUN_ID: '4243' } });
+  const next = await collect(
+    { 'perf-csv': 'head.csv', 'baseline-cache-key': 'bench', comment: 'false', 'upload-artifact': 'false' },
+    { env: { GITHUB_RUN_ID: '4243' } },
+  );
   assert.equal(next.exitCode, 0, next.stdout + next.stderr);
   const nextReport = JSON.parse(await readFile(next.outputs['report-json']!, 'utf8')) as { meta: { baseline: string } };
   assert.match(nextReport.meta.baseline, /cache entry bench-4242-1/);

@@ -73,7 +73,11 @@ export async function downloadMatching(
     const into = path.join(directory, subdirectoryFor(artifact.name));
     let result: { downloadPath?: string; digestMismatch?: boolean };
     try {
-      result = await client.downloadArtifact(artifact.id, { path: into, ...(findBy ? { findBy } : {}), ...(artifact.digest ? { expectedHash: artifact.digest } : {}) });
+      result = await client.downloadArtifact(artifact.id, {
+        path: into,
+        ...(findBy ? { findBy } : {}),
+        ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+      });
     } catch (error) {
       throw new MadError(`downloading artifact '${artifact.name}' of ${run} failed: ${errorMessage(error)}`, { cause: error });
     }

@@ -26,7 +26,15 @@ export const REPORT_INPUT_NAMES = [
   'title',
 ] as const;
 
-export const INPUT_NAMES = ['perf-csv', 'artifact-pattern', 'artifact-run-id', ...REPORT_INPUT_NAMES, 'output-dir', 'upload-artifact', 'artifact-name'] as const;
+export const INPUT_NAMES = [
+  'perf-csv',
+  'artifact-pattern',
+  'artifact-run-id',
+  ...REPORT_INPUT_NAMES,
+  'output-dir',
+  'upload-artifact',
+  'artifact-name',
+] as const;
 
 export type CommentMode = 'always' | 'on-change' | 'off';
 
@@ -64,14 +72,20 @@ export interface Inputs extends ReportInputs {
 
 export function readInputs(): Inputs {
   const input = inputReader(INPUT_NAMES);
-  const perfCsv = input.string('perf-csv').split('\n').map((line) => line.trim()).filter(Boolean);
+  const perfCsv = input
+    .string('perf-csv')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const artifactPattern = input.optional('artifact-pattern');
-  if (perfCsv.length === 0 && !artifactPattern) throw new ConfigError("give 'perf-csv' (files or globs) or 'artifact-pattern' (artifacts of this run), or both");
+  if (perfCsv.length === 0 && !artifactPattern)
+    throw new ConfigError("give 'perf-csv' (files or globs) or 'artifact-pattern' (artifacts of this run), or both");
   const artifactRunId = input.optional('artifact-run-id');
   if (artifactRunId !== undefined && !/^[1-9]\d{0,19}$/.test(artifactRunId)) {
     throw new ConfigError(`input 'artifact-run-id': got ${JSON.stringify(artifactRunId)}, expected a workflow run id (a number)`);
   }
-  if (artifactRunId !== undefined && !artifactPattern) throw new ConfigError("input 'artifact-run-id' needs 'artifact-pattern' (which of that run's artifacts to merge)");
+  if (artifactRunId !== undefined && !artifactPattern)
+    throw new ConfigError("input 'artifact-run-id' needs 'artifact-pattern' (which of that run's artifacts to merge)");
   return {
     perfCsv,
     artifactPattern,

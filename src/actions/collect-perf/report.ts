@@ -38,7 +38,13 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
     shards,
     baseline: found.source,
     ...(inputs.historyLength > 0
-      ? { history: { file: found.history, maxRuns: inputs.historyLength, run: { runId: `${context.runId}-${context.runAttempt}`, sha: context.headSha, date: new Date().toISOString() } } }
+      ? {
+          history: {
+            file: found.history,
+            maxRuns: inputs.historyLength,
+            run: { runId: `${context.runId}-${context.runAttempt}`, sha: context.headSha, date: new Date().toISOString() },
+          },
+        }
       : {}),
     threshold: inputs.threshold,
     confidence: inputs.confidence,
@@ -59,13 +65,18 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
   const { report, files } = result;
 
   if (options.uploadArtifact) {
-    const uploaded = await uploadFiles(options.artifactName, Object.values(files).filter((file): file is string => Boolean(file)), options.outputDir);
+    const uploaded = await uploadFiles(
+      options.artifactName,
+      Object.values(files).filter((file): file is string => Boolean(file)),
+      options.outputDir,
+    );
     logger.info(`uploaded the report as artifact '${options.artifactName}'`);
     if (uploaded.id && context.repository) {
       report.meta.fullReportUrl = `${context.runUrl}/artifacts/${uploaded.id}`;
     }
   }
-  if (!report.meta.fullReportUrl) report.meta.fullReportUrl = `${path.relative(workspace(), files.reportHtml)}${options.uploadArtifact ? ` in artifact '${options.artifactName}'` : ''}`;
+  if (!report.meta.fullReportUrl)
+    report.meta.fullReportUrl = `${path.relative(workspace(), files.reportHtml)}${options.uploadArtifact ? ` in artifact '${options.artifactName}'` : ''}`;
 
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report), true).write();
   await saveBaseline(inputs, context, files, logger);
@@ -88,7 +99,9 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
 /** fail-on-regression, raised by the caller once every output is set. */
 export function failOnRegression(result: CollectPerfResult, inputs: ReportInputs): void {
   if (inputs.failOnRegression && result.regressions > 0) {
-    throw new MadError(`${result.regressions} regression(s) beyond the ${inputs.threshold} % threshold (fail-on-regression is on); see the job summary`);
+    throw new MadError(
+      `${result.regressions} regression(s) beyond the threshold of ${inputs.threshold} percent (fail-on-regression is on); see the job summary`,
+    );
   }
 }
 
@@ -140,7 +153,14 @@ async function fromWorkflow(
   try {
     const run = await latestSuccessfulRun({ token: inputs.token, owner, repo, workflow, branch, excludeRunId: context.runId });
     if (!run) return { reason: `workflow ${workflow} has no successful run on ${branch}` };
-    const dir = await downloadFromRun({ token: inputs.token, owner, repo, runId: run.id, name: inputs.baselineArtifact, directory: path.join(work, 'artifact') });
+    const dir = await downloadFromRun({
+      token: inputs.token,
+      owner,
+      repo,
+      runId: run.id,
+      name: inputs.baselineArtifact,
+      directory: path.join(work, 'artifact'),
+    });
     if (!dir) return { reason: `run ${run.id} of ${workflow} (${branch}) has no artifact '${inputs.baselineArtifact}'` };
     const perfCsv = await findFile(dir, 'perf.csv');
     if (!perfCsv) return { reason: `artifact '${inputs.baselineArtifact}' of run ${run.id} holds no perf.csv` };
