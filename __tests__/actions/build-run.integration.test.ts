@@ -91,7 +91,7 @@ test('run-local: a failed model fails the step unless continue-on-failure; artif
     inputs: { hub: 'hub', tags: 'boom', 'additional-context': '{"executor": "host"}' },
   });
   assert.equal(failing.exitCode, 1);
-  assert.match(failing.stdout, /1 model\(s\) failed/);
+  assert.match(failing.stdout, /1 model run\(s\) failed/);
   const tolerant = await runActionBundle('run-local', {
     workspace: ws,
     env: service.env,

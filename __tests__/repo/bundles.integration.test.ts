@@ -94,17 +94,17 @@ test('every action bundle loads under Node 24 without node_modules', async () =>
   }
 });
 
-test('the root action runs the run-local bundle; no bundle is shipped twice', async () => {
+test('the root action runs its one-step bundle (run-local, then the report); no bundle is shipped twice', async () => {
   const runs = await actionRuns();
   const root = runs.filter((r) => r.file === 'action.yml');
   assert.deepEqual(
     root.map((r) => [r.key, r.target]),
     [
-      ['main', 'dist/run-local/index.mjs'],
-      ['post', 'dist/run-local/index.mjs'],
+      ['main', 'dist/one-step/index.mjs'],
+      ['post', 'dist/one-step/index.mjs'],
     ],
   );
-  assert.ok(!existsSync(path.join(dist, 'madengine')), 'dist/madengine/ is gone: the root action shares dist/run-local/');
+  assert.ok(!existsSync(path.join(dist, 'madengine')), 'no dist/madengine/: the root action runs dist/one-step/');
 
   // Every runs.main/pre/post of every action.yml is a file of dist/.
   const missing = runs.filter((r) => !r.target.startsWith('dist/') || !existsSync(path.join(repoRoot, r.target)));

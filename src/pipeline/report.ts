@@ -50,6 +50,8 @@ export interface CollectPerfResult {
   regressions: number;
   /** Head rows with status FAILURE. */
   failed: number;
+  /** Head rows rejected by the merge (each logged with shard and line): their keys could not be judged. */
+  rejected: number;
 }
 
 export async function collectPerf(options: CollectPerfOptions): Promise<CollectPerfResult> {
@@ -71,12 +73,13 @@ export async function collectPerf(options: CollectPerfOptions): Promise<CollectP
     reportJson: path.join(options.outputDir, 'report.json'),
     reportHtml: path.join(options.outputDir, 'report.html'),
   };
-  await writeFileAtomic(files.perfCsv, mergePerfCsvText({ ...merged, rows }));
   if ('file' in options.baseline) {
-    // Kept beside the data, so a workflow_run reporter can compare from the artifact alone.
+    // Kept beside the data, so a workflow_run reporter can compare from the artifact alone. Copied
+    // before perf.csv is written: the baseline may be a perf.csv in this very directory.
     files.baselineCsv = path.join(options.outputDir, 'baseline.csv');
     if (path.resolve(options.baseline.file) !== path.resolve(files.baselineCsv)) await copyFile(options.baseline.file, files.baselineCsv);
   }
+  await writeFileAtomic(files.perfCsv, mergePerfCsvText({ ...merged, rows }));
 
   let trends: Report['trends'];
   if (options.history) {
@@ -105,6 +108,7 @@ export async function collectPerf(options: CollectPerfOptions): Promise<CollectP
     changed: comparison.entries.some((entry) => entry.class !== 'unchanged'),
     regressions: comparison.counts.regressed,
     failed: rows.filter((row) => row.status?.toUpperCase() === 'FAILURE').length,
+    rejected: merged.problems.length,
   };
 }
 
@@ -124,9 +128,14 @@ export async function mergeFiles(shards: readonly Shard[], logger: Logger): Prom
   return merged;
 }
 
+/** A baseline with no valid row is an error, not "no baseline": a broken file must not pass every key as new. */
 async function readBaseline(file: string, logger: Logger): Promise<PerfRow[]> {
   const merged = mergeShards([{ name: `baseline ${file}`, text: await readText(file, 'baseline') }]);
   for (const problem of merged.problems) logger.warn(`${problem.shard}${problem.line ? `:${problem.line}` : ''}: ${problem.message} (baseline row ignored)`);
+  if (merged.rows.length === 0) {
+    const why = merged.problems[0] ? `: ${merged.problems[0].message}` : ' (it is empty or holds only a header)';
+    throw new ConfigError(`baseline ${file} has no valid perf.csv row${why}`, { file });
+  }
   return merged.rows;
 }
 

@@ -71,8 +71,10 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
       options.outputDir,
     );
     logger.info(`uploaded the report as artifact '${options.artifactName}'`);
-    if (uploaded.id && context.repository) {
-      report.meta.fullReportUrl = `${context.runUrl}/artifacts/${uploaded.id}`;
+    if (uploaded.id && context.repository && context.runId) {
+      // The artifact page has no attempt in its path (runUrl has one from the second attempt on).
+      const { owner, repo } = context.repository;
+      report.meta.fullReportUrl = `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}/artifacts/${uploaded.id}`;
     }
   }
   if (!report.meta.fullReportUrl)
@@ -98,6 +100,9 @@ export async function reportPerf(shards: readonly Shard[], inputs: ReportInputs,
 
 /** fail-on-regression, raised by the caller once every output is set. */
 export function failOnRegression(result: CollectPerfResult, inputs: ReportInputs): void {
+  if (inputs.failOnRegression && result.rejected > 0) {
+    throw new MadError(`${result.rejected} perf.csv row(s) were rejected (see the warnings), so their models could not be judged (fail-on-regression is on)`);
+  }
   if (inputs.failOnRegression && result.regressions > 0) {
     throw new MadError(
       `${result.regressions} regression(s) beyond the threshold of ${inputs.threshold} percent (fail-on-regression is on); see the job summary`,
@@ -124,9 +129,14 @@ async function findBaseline(inputs: ReportInputs, context: RunContext, work: str
   }
   if (inputs.baselineCacheKey) {
     const prefix = `${inputs.baselineCacheKey}-`;
-    const key = await restoreByPrefix([CACHE_DIR], prefix, logger);
     const dir = path.resolve(workspace(), CACHE_DIR);
-    if (key && (await has(dir, 'perf.csv'))) {
+    await rm(dir, { recursive: true, force: true }); // nothing of an earlier job on this runner is mistaken for the entry
+    const key = await restoreByPrefix([CACHE_DIR], prefix, logger);
+    // Only entries this key saved (<key>-<run id>-<attempt>): key `perf` must not take `perf-mi300-...`'s.
+    const ours = key !== undefined && /^\d+-\d+$/.test(key.slice(prefix.length));
+    if (key && !ours)
+      logger.warn(`cache entry ${key} was not saved under baseline-cache-key '${inputs.baselineCacheKey}' (expected ${prefix}<run id>-<attempt>); not used`);
+    if (key && ours && (await has(dir, 'perf.csv'))) {
       return {
         source: { file: path.join(dir, 'perf.csv'), description: `cache entry ${key}` },
         ...((await has(dir, 'history.csv')) ? { history: path.join(dir, 'history.csv') } : {}),
@@ -180,7 +190,9 @@ async function fromWorkflow(
 /** Saves perf.csv and history.csv as a new cache entry; on pull requests only when asked (save-baseline: true). */
 async function saveBaseline(inputs: ReportInputs, context: RunContext, files: { perfCsv: string; historyCsv?: string }, logger: Logger): Promise<void> {
   if (!inputs.baselineCacheKey || inputs.saveBaseline === 'false') return;
-  if (inputs.saveBaseline === 'auto' && context.pullRequest !== undefined && context.eventName.startsWith('pull_request')) return;
+  // auto: only runs of the repository's own code and data; a pull request (or a workflow_run reporter of
+  // one, whose data a fork wrote) must never become the baseline every pull request restores.
+  if (inputs.saveBaseline === 'auto' && !['push', 'schedule', 'workflow_dispatch'].includes(context.eventName)) return;
   const dir = path.resolve(workspace(), CACHE_DIR);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

@@ -32,7 +32,7 @@ export function registerReport(program: Command): void {
     .option('--threshold <percent>', 'minimum change that counts as a regression or an improvement', '5')
     .option('--confidence <level>', 'confidence of the interval that must exclude no change when there are repeats', '0.95')
     .option('--metric-direction <metric=higher|lower>', 'direction override (repeatable)', (value: string, all: string[]) => [...all, value], [])
-    .option('--fail-on-regression', 'exit 1 when anything regressed')
+    .option('--fail-on-regression', 'exit 1 when anything regressed or a head row was rejected')
     .option('--json', 'print the comparison as JSON instead of a table')
     .option('-o, --output <csv>', 'also write the head rows with relative_change filled here')
     .action(async (options: CompareOptions) => {
@@ -40,7 +40,7 @@ export function registerReport(program: Command): void {
       const threshold = numberOption('--threshold', options.threshold, 0, 1000);
       const confidence = numberOption('--confidence', options.confidence, 0.5, 0.999);
       const directions = parseDirections(options.metricDirection.join('\n'), '--metric-direction');
-      const { comparison, rows, columns } = await compareFiles({ base: options.base, head: options.head, threshold, confidence, directions, logger });
+      const { comparison, rows, columns, problems } = await compareFiles({ base: options.base, head: options.head, threshold, confidence, directions, logger });
       if (options.output) await writeFileAtomic(path.resolve(options.output), mergePerfCsvText({ columns, rows, shards: [], duplicates: [], problems: [] }));
       if (options.json) process.stdout.write(JSON.stringify(comparison, null, 2) + '\n');
       else {
@@ -50,7 +50,8 @@ export function registerReport(program: Command): void {
           `\n${counts.regressed} regressed, ${counts.failed} failed, ${counts.missing} missing, ${counts.new} new, ${counts.improved} improved, ${counts.unchanged} unchanged (threshold ${threshold} %, confidence ${confidence})\n`,
         );
       }
-      if (options.failOnRegression && comparison.counts.regressed > 0) process.exitCode = ExitCode.FAILURE;
+      // A rejected head row is a model nobody judged: with --fail-on-regression it fails too.
+      if (options.failOnRegression && (comparison.counts.regressed > 0 || problems.length > 0)) process.exitCode = ExitCode.FAILURE;
     });
 
   report

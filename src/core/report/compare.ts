@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.ts';
 import type { PerfRow } from '../perf/perf-csv.ts';
 import { metricDirection } from './direction.ts';
 import { compareBytes, keyId, keyLookup, rowKey, rowStatus, sampleValue } from './rows.ts';
-import { mean, ratioInterval, reachesThreshold, relativeChange, stddev } from './stats.ts';
+import { changeInterval, mean, reachesThreshold, relativeChange, stddev } from './stats.ts';
 import {
   SEVERITY,
   type ChangeClass,
@@ -201,7 +201,7 @@ function classify(key: ComparisonKey, head: Side | undefined, base: Side | undef
   const change = relativeChange(mean(base.samples), mean(head.samples));
   if (change === undefined) return entry('unchanged', 'not compared: the baseline mean is 0, so there is no relative change');
   const single = base.samples.length === 1 && head.samples.length === 1;
-  const interval = single ? undefined : ratioInterval(base.samples, head.samples, options.confidence, id);
+  const interval = single ? undefined : changeInterval(base.samples, head.samples, options.confidence, id);
   const significant = interval === undefined ? undefined : interval.low > 0 || interval.high < 0;
   const stats: Partial<ComparisonEntry> = { relativeChange: change, ...(interval ? { interval, significant } : {}) };
 

@@ -93,6 +93,73 @@ export function ratioInterval(base: readonly number[], head: readonly number[], 
 }
 
 /**
+ * The interval compare uses: the wider of the percentile bootstrap and the Welch t-interval. The
+ * bootstrap alone is too narrow for a handful of samples (with 2-5 a side it flagged 5-16 % of
+ * equal-mean keys at 95 %); the t-interval keeps that near the nominal rate, and for many samples the
+ * two agree.
+ */
+export function changeInterval(base: readonly number[], head: readonly number[], confidence: number, seed: string): { low: number; high: number } {
+  const bootstrap = ratioInterval(base, head, confidence, seed);
+  const t = welchLogInterval(base, head, confidence);
+  return t ? { low: Math.min(bootstrap.low, t.low), high: Math.max(bootstrap.high, t.high) } : bootstrap;
+}
+
+/**
+ * Welch t-interval of the change of the geometric means, in percent: on log values (performance is a
+ * positive quantity and noise is multiplicative), Welch-Satterthwaite degrees of freedom; a side with one
+ * sample contributes no variance. Undefined when a value is not positive or no side has spread.
+ */
+export function welchLogInterval(base: readonly number[], head: readonly number[], confidence: number): { low: number; high: number } | undefined {
+  if (base.some((v) => !(v > 0)) || head.some((v) => !(v > 0))) return undefined;
+  const sideStats = (values: readonly number[]) => {
+    const logs = values.map(Math.log);
+    const sd = stddev(logs);
+    return { mean: mean(logs), term: sd === undefined ? 0 : (sd * sd) / logs.length, n: logs.length };
+  };
+  const b = sideStats(base);
+  const h = sideStats(head);
+  const variance = b.term + h.term;
+  if (!(variance > 0)) return undefined;
+  const df = variance ** 2 / ((b.n > 1 ? b.term ** 2 / (b.n - 1) : 0) + (h.n > 1 ? h.term ** 2 / (h.n - 1) : 0));
+  const half = studentT(1 - (1 - confidence) / 2, df) * Math.sqrt(variance);
+  const d = h.mean - b.mean;
+  return { low: (Math.exp(d - half) - 1) * 100, high: (Math.exp(d + half) - 1) * 100 };
+}
+
+/** Quantile p (0.5 < p < 1) of Student's t with `df` degrees of freedom: exact for df 1 and 2, else Cornish-Fisher (error under 1 % for df >= 3, the interval slightly narrow). */
+export function studentT(p: number, df: number): number {
+  if (df <= 1) return Math.tan(Math.PI * (p - 0.5));
+  if (df <= 2) return (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
+  const z = normalQuantile(p);
+  const z3 = z ** 3;
+  const z5 = z ** 5;
+  const z7 = z ** 7;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}
+
+/** Quantile of the standard normal (Acklam's rational approximation, relative error < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const q = p < 0.5 ? p : 1 - p;
+  let x: number;
+  if (q < 0.02425) {
+    const r = Math.sqrt(-2 * Math.log(q));
+    x = (((((c[0]! * r + c[1]!) * r + c[2]!) * r + c[3]!) * r + c[4]!) * r + c[5]!) / ((((d[0]! * r + d[1]!) * r + d[2]!) * r + d[3]!) * r + 1);
+  } else {
+    const r = q - 0.5;
+    const s = r * r;
+    x =
+      ((((((a[0]! * s + a[1]!) * s + a[2]!) * s + a[3]!) * s + a[4]!) * s + a[5]!) * r) /
+      (((((b[0]! * s + b[1]!) * s + b[2]!) * s + b[3]!) * s + b[4]!) * s + 1);
+    return p < 0.5 ? x : -x;
+  }
+  return p < 0.5 ? x : -x;
+}
+
+/**
  * Mean of values.length picks with replacement. mulberry32 (small, fast, well mixed) is inlined for
  * speed; a 32-bit draw picks one of m choices by pick(). With a pair table each draw picks two values,
  * halving the draws.
