@@ -52,3 +52,15 @@ test('studentT: the table values (two-sided 95 %)', () => {
   assert.ok(Math.abs(studentT(0.975, 4) - 2.776) < 0.02);
   assert.ok(Math.abs(studentT(0.975, 30) - 2.042) < 0.005);
 });
+
+test('a SKIPPED head row with an empty metric is its model\'s key (unchanged, skipped), not "missing" plus "new" (red-team finding)', () => {
+  const key = { gpu_architecture: 'gfx942', n_gpus: '1', nnodes: '1', deployment_type: 'local' };
+  const base: PerfRow[] = [{ model: 'skip2', metric: 'samples_per_second', performance: '10', status: 'SUCCESS', ...key }];
+  const head: PerfRow[] = [{ model: 'skip2', metric: '', performance: '', status: 'SKIPPED', reason: 'skip_gpu_arch', ...key }];
+  const result = compareRuns(head, base, { threshold: 5, confidence: 0.95 });
+  assert.deepEqual(
+    result.entries.map((e) => [e.key.metric, e.class]),
+    [['samples_per_second', 'unchanged']],
+  );
+  assert.match(result.entries[0]!.reason, /skipped on head: skip_gpu_arch/);
+});

@@ -69,3 +69,10 @@ describe('escapeXml and safeUrl', () => {
     assert.equal(safeUrl('https://x.example/#a\\b<c>'), 'https://x.example/#a%5Cb%3Cc%3E');
   });
 });
+
+it('escapeMarkdown: bare URLs in values do not autolink (red-team finding)', () => {
+  const out = escapeMarkdown('see https://evil.example/phish or www.evil.com');
+  assert.doesNotMatch(out, /https:\/\//);
+  assert.doesNotMatch(out, /www\./i);
+  assert.match(out, /https:&#8203;\/\/evil\.example/);
+});

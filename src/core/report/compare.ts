@@ -128,7 +128,8 @@ function configLookup(key: ComparisonKey): string {
 }
 
 /**
- * Moves the failures of each empty-metric key in `groups` to the keys with a metric of the same model and
+ * Moves the failures and skips of each empty-metric key in `groups` (what FAILURE and SKIPPED rows carry)
+ * to the keys with a metric of the same model and
  * configuration found in `siblingSources`, creating this side's entry for them where needed. A key left
  * with no rows is removed; one whose model has no such sibling stays a key of its own.
  */
@@ -144,20 +145,22 @@ function spreadModelFailures(groups: Map<string, Group>, siblingSources: readonl
     }
   }
   for (const [lookup, group] of [...groups]) {
-    if (group.key.metric !== '' || group.side.failures.length === 0) continue;
+    const { failures, skipped } = group.side;
+    if (group.key.metric !== '' || failures.length + skipped.length === 0) continue;
     const targets = siblings.get(configLookup(group.key));
     if (targets === undefined) continue;
-    const { failures } = group.side;
     for (const [targetLookup, key] of targets) {
       let target = groups.get(targetLookup);
       if (target === undefined) groups.set(targetLookup, (target = { key, side: emptySide() }));
       target.side.failures.push(...failures);
-      target.side.rows += failures.length;
+      target.side.skipped.push(...skipped);
+      target.side.rows += failures.length + skipped.length;
       group.side.digests.forEach((digest) => target.side.digests.add(digest));
       group.side.machines.forEach((machine) => target.side.machines.add(machine));
     }
-    group.side.rows -= failures.length;
+    group.side.rows -= failures.length + skipped.length;
     group.side.failures = [];
+    group.side.skipped = [];
     if (group.side.rows === 0) groups.delete(lookup);
   }
 }

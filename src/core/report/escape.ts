@@ -45,7 +45,13 @@ const MARKDOWN_ESCAPES: Record<string, string> = {
  * `< > &` as entities (so `<!--`, `<img>`, `</details>` are inert) and no mentions or issue links.
  */
 export function escapeMarkdown(value: unknown, max: number = MARKDOWN_CELL_MAX): string {
-  return capText(flattenText(String(value)), max).replace(/[\\`*_~[\]|&<>@#]/g, (c) => MARKDOWN_ESCAPES[c] ?? `\\${c}`);
+  return (
+    capText(flattenText(String(value)), max)
+      .replace(/[\\`*_~[\]|&<>@#]/g, (c) => MARKDOWN_ESCAPES[c] ?? `\\${c}`)
+      // GitHub autolinks bare URLs (`https://x`, `www.x`): a zero-width space keeps them text.
+      .replace(/:\/\//g, ':&#8203;//')
+      .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}&#8203;.`)
+  );
 }
 
 /**
