@@ -67,7 +67,7 @@ test('report merge / to-html / to-email: files written, rejected rows make exit 
   const digest = await readFile(path.join(dir, 'digest.html'), 'utf8');
   assert.deepEqual(
     [...digest.matchAll(/<h2[^>]*>([^<]*)<\/h2>/g)].map((m) => m[1]),
-    ['a', 'b'],
-    'one section per CSV, sorted, headed by its stem',
+    ['a', 'b', 'merged'],
+    'one section per CSV of the folder (merge wrote merged.csv), sorted, headed by its stem',
   );
 });
