@@ -5,15 +5,13 @@
  * removes any container the run left behind when the job was cancelled or its process killed, and
  * publishes the logs a killed run left in its staging directory.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { Logger } from '../../core/log.ts';
 import { releaseDeadRun } from '../../core/run/run-dir-lock.ts';
 import { newRunId } from '../../core/run/run-phase.ts';
 import { publishAbandonedStaging } from '../../core/run/staging.ts';
-import { downloadNamed, uploadFiles } from '../../github/artifacts.ts';
+import { uploadFiles } from '../../github/artifacts.ts';
 import { actionsLogger } from '../../github/logger.ts';
 import { maskValues } from '../../github/masking.ts';
 import { workspace } from '../../github/run-action.ts';
@@ -23,6 +21,8 @@ import { cancellationSignal } from '../../pipeline/cancellation.ts';
 import { removeRunContainers } from '../../pipeline/cleanup.ts';
 import { runModels, type RunResult } from '../../pipeline/run.ts';
 import type { Inputs } from './inputs.ts';
+import { defaultPerfArtifactName } from '../perf-artifact.ts';
+import { downloadManifest } from '../manifest-artifact.ts';
 
 export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Promise<void> {
   const manifest = inputs.manifest ?? (inputs.manifestArtifact ? await downloadManifest(inputs.manifestArtifact) : undefined);
@@ -73,7 +73,9 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
     ]),
   );
   if (inputs.uploadArtifact) {
-    const name = inputs.artifactName ?? defaultArtifactName(inputs, manifest, path.relative(workspace(), output));
+    const name =
+      inputs.artifactName ??
+      defaultPerfArtifactName({ tags: inputs.tags, manifest, manifestArtifact: inputs.manifestArtifact, output: path.relative(workspace(), output) });
     await uploadFiles(name, [output], path.dirname(output));
     core.setOutput('artifact-name', name);
     core.info(`uploaded ${output} as artifact '${name}'`);
@@ -99,19 +101,4 @@ export async function post(inputs: Pick<Inputs, 'keepAlive' | 'hubDir' | 'output
   for (const problem of abandoned.problems) logger.warn(problem);
   if (inputs.keepAlive) return;
   await removeRunContainers(runId, logger);
-}
-
-async function downloadManifest(artifact: string): Promise<string> {
-  const directory = await downloadNamed(artifact, await mkdtemp(path.join(process.env.RUNNER_TEMP ?? workspace(), 'madengine-manifest-')));
-  return path.join(directory, 'build_manifest.json');
-}
-
-/** Unique per matrix cell (and per output file within a job), stable across re-runs of the same cell. */
-function defaultArtifactName(inputs: Inputs, manifest: string | undefined, output: string): string {
-  const cell = createHash('sha256')
-    .update(
-      JSON.stringify([process.env.GITHUB_JOB, inputs.tags, manifest ? path.basename(manifest) : '', inputs.manifestArtifact, process.env.RUNNER_NAME, output]),
-    )
-    .digest('hex');
-  return `perf-${process.env.GITHUB_JOB ?? 'run'}-${cell.slice(0, 10)}`;
 }

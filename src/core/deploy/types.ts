@@ -47,7 +47,18 @@ export interface PlannedJob {
 }
 
 /** Terminal states a job or task ends in, as the cluster names them (SLURM's; k8s maps onto them). */
-export const JOB_END_STATES = ['COMPLETED', 'FAILED', 'TIMEOUT', 'CANCELLED', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'UNKNOWN'] as const;
+export const JOB_END_STATES = [
+  'COMPLETED',
+  'FAILED',
+  'TIMEOUT',
+  'CANCELLED',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'UNKNOWN',
+] as const;
 export type JobEndState = (typeof JOB_END_STATES)[number];
 
 /** How one task (one model's run) ended. */
