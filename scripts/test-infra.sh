@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Test infrastructure for madengine's integration tests, on a bare Debian bookworm machine (root, no systemd):
-# a Docker engine, three Distribution registries, a tiny local base image, and podman's Docker-compatible API.
+# a Docker engine, three Distribution registries, a tiny local base image, podman's Docker-compatible API,
+# and a single-node SLURM (munged, slurmctld, slurmd).
 #
 #   bash scripts/test-infra.sh up       install what is missing, start what is not running (idempotent)
 #   bash scripts/test-infra.sh down     stop only the processes this script started (by recorded PID)
@@ -16,6 +17,8 @@
 # MADENGINE_INFRA_TIMEOUT bounds each readiness wait (default 60 s).
 # Podman: `podman system service` on unix://$STATE_DIR/podman.sock with runc and explicit ulimits (this VM
 # lacks CAP_SYS_RESOURCE, and crun fails here); MADENGINE_INFRA_PODMAN=0 skips it.
+# SLURM: munged, slurmctld and slurmd (one node, partition `madtest`, 8 CPUs, 8 fake GPUs) with their config in
+# $STATE_DIR/slurm/slurm.conf, never /etc/slurm: `env` exports SLURM_CONF for the clients; MADENGINE_INFRA_SLURM=0 skips it.
 set -euo pipefail
 
 STATE_DIR="${MADENGINE_INFRA_DIR:-/tmp/madengine-test-infra}"
@@ -169,6 +172,128 @@ start_podman() {
   fi
   printf 'unix://%s\n' "$PODMAN_SOCKET" >"$STATE_DIR/podman-host"
   log "podman: ready at unix://$PODMAN_SOCKET"
+}
+
+# ---------------------------------------------------------------- up: SLURM
+
+# A single-node SLURM (slurm-wlm 22.05 + munge) whose config, state, spool, pidfiles and logs all live in
+# $STATE_DIR/slurm; /etc/slurm is never written: the daemons get `-f`, clients and jobs get SLURM_CONF (env).
+SLURM_DIR="$STATE_DIR/slurm"
+SLURM_CONF_FILE="$SLURM_DIR/slurm.conf"
+SLURM_PARTITION="madtest"
+SLURM_PACKAGES=(slurm-wlm munge)
+
+slurm_enabled() { [[ ${MADENGINE_INFRA_SLURM:-1} == 1 ]]; }
+
+munge_answers() { munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; }
+
+slurmctld_answers() { SLURM_CONF=$SLURM_CONF_FILE scontrol ping 2>/dev/null | grep -q 'is UP'; }
+
+# The node is up (idle when fresh; mixed/allocated while some test's jobs still run after an idempotent `up`).
+slurm_node_ready() {
+  local state
+  state=$(SLURM_CONF=$SLURM_CONF_FILE sinfo -h -p "$SLURM_PARTITION" -o %T 2>/dev/null) || return 1
+  [[ $state =~ ^(idle|mixed|allocated|completing)$ ]]
+}
+
+write_slurm_config() {
+  local host
+  host=$(hostname -s)
+  mkdir -p "$SLURM_DIR/ctld" "$SLURM_DIR/spool"
+  # config_overrides: the node claims 8 CPUs and 4 GiB on a 2-core VM, so several test jobs and `--ntasks=2`
+  # fit at once. The 8 GPUs are fake (gres.conf below): SLURM only counts them and sets *_VISIBLE_DEVICES.
+  cat >"$SLURM_CONF_FILE" <<EOF
+ClusterName=madtest
+SlurmctldHost=$host
+AuthType=auth/munge
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+JobAcctGatherType=jobacct_gather/none
+ReturnToService=2
+StateSaveLocation=$SLURM_DIR/ctld
+SlurmdSpoolDir=$SLURM_DIR/spool
+SlurmctldPidFile=$STATE_DIR/slurmctld.pid
+SlurmdPidFile=$STATE_DIR/slurmd.pid
+SlurmctldLogFile=$STATE_DIR/slurmctld.log
+SlurmdLogFile=$STATE_DIR/slurmd.log
+SlurmdParameters=config_overrides
+# Fast, deterministic ends: a job over its --time is killed at the limit (no grace), 2 s from SIGTERM to SIGKILL;
+# finished jobs stay visible to squeue/scontrol for 5 minutes (no accounting here, so that is the only record).
+KillWait=2
+OverTimeLimit=0
+InactiveLimit=0
+MinJobAge=300
+SlurmctldTimeout=30
+SlurmdTimeout=60
+GresTypes=gpu
+NodeName=$host CPUs=8 RealMemory=4096 Gres=gpu:8 State=UNKNOWN
+PartitionName=$SLURM_PARTITION Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+  # slurmd (22.05) counts a gpu GRES without File as 0 and drains the node, and wants each File to be a device:
+  # eight links to /dev/null give 8 GPUs (CUDA_VISIBLE_DEVICES/ROCR_VISIBLE_DEVICES 0..7) and nothing to touch.
+  local i
+  mkdir -p "$SLURM_DIR/fake-gpus"
+  for i in 0 1 2 3 4 5 6 7; do ln -sfn /dev/null "$SLURM_DIR/fake-gpus/gpu$i"; done
+  printf 'AutoDetect=off\nName=gpu File=%s/fake-gpus/gpu[0-7]\n' "$SLURM_DIR" >"$SLURM_DIR/gres.conf"
+}
+
+start_slurm_daemon() { # <name> <readiness command...>: start <name> in the foreground under setsid unless ours runs
+  local name=$1 pid
+  shift
+  if ! pid=$(owned_pid "$name" "$name"); then
+    log "slurm: starting $name (log $STATE_DIR/$name.log)"
+    rm -f "$STATE_DIR/$name.pid"
+    SLURM_CONF=$SLURM_CONF_FILE setsid "$name" -D -f "$SLURM_CONF_FILE" >"$STATE_DIR/$name.out" 2>&1 </dev/null &
+    pid=$!
+    printf '%s\n' "$pid" >"$STATE_DIR/$name.pid"
+  fi
+  wait_until "$name" "$STATE_DIR/$name.out" "$pid" "$@"
+}
+
+start_slurm() {
+  slurm_enabled || { rm -f "$STATE_DIR/slurm-env"; return 0; }
+  local pid
+  command -v slurmctld >/dev/null && command -v munged >/dev/null || die "slurmctld/munged not found after installing ${SLURM_PACKAGES[*]}"
+  # munged: the default socket, which auth/munge uses; one that already answers (not ours) is used as it is.
+  if munge_answers; then
+    if pid=$(owned_pid munged munged); then log "munge: running (ours, pid $pid)"; else log "munge: using the munged already answering (not ours; down leaves it)"; fi
+  else
+    if ! pid=$(owned_pid munged munged); then
+      [[ -s /etc/munge/munge.key ]] || { mungekey --create >/dev/null 2>&1 || die "no /etc/munge/munge.key and mungekey could not create one"; }
+      mkdir -p /run/munge /var/lib/munge /var/log/munge
+      chown munge:munge /run/munge /var/lib/munge /etc/munge/munge.key 2>/dev/null || true
+      log "munge: starting munged (log $STATE_DIR/munged.log)"
+      rm -f "$STATE_DIR/munged.pid"
+      # --force: it runs as root here, which munged refuses without it.
+      setsid munged --foreground --force --pid-file="$STATE_DIR/munged.pid" --log-file="$STATE_DIR/munged.log" \
+        >"$STATE_DIR/munged.out" 2>&1 </dev/null &
+      pid=$!
+      printf '%s\n' "$pid" >"$STATE_DIR/munged.pid"
+    fi
+    wait_until "munged" "$STATE_DIR/munged.out" "$pid" munge_answers
+  fi
+  # Daemons read their config once: when it changed (a newer version of this script), restart ours.
+  local old
+  old=$(cat "$SLURM_CONF_FILE" "$SLURM_DIR/gres.conf" 2>/dev/null || true)
+  write_slurm_config
+  if [[ $old != "$(cat "$SLURM_CONF_FILE" "$SLURM_DIR/gres.conf")" ]] &&
+    { owned_pid slurmctld slurmctld >/dev/null || owned_pid slurmd slurmd >/dev/null; }; then
+    log "slurm: the config changed under running daemons; restarting them"
+    stop_owned slurmd slurmd
+    stop_owned slurmctld slurmctld
+  fi
+  start_slurm_daemon slurmctld slurmctld_answers
+  start_slurm_daemon slurmd slurm_node_ready
+  printf 'SLURM_CONF=%s\nMADENGINE_TEST_SLURM_PARTITION=%s\n' "$SLURM_CONF_FILE" "$SLURM_PARTITION" >"$STATE_DIR/slurm-env"
+  log "slurm: ready (partition $SLURM_PARTITION, SLURM_CONF=$SLURM_CONF_FILE)"
 }
 
 # ---------------------------------------------------------------- up: docker engine
@@ -350,6 +475,7 @@ write_infra_env() (
     printf 'MADENGINE_TEST_TOKEN_CERT=%s\n' "$STATE_DIR/token/cert.pem"
     printf 'MADENGINE_TEST_BASE_IMAGE=%s\n' "$BASE_IMAGE"
     [[ -s $STATE_DIR/podman-host ]] && printf 'MADENGINE_TEST_PODMAN_HOST=%s\n' "$(<"$STATE_DIR/podman-host")"
+    [[ -s $STATE_DIR/slurm-env ]] && cat "$STATE_DIR/slurm-env"
   } >"$STATE_DIR/infra.env"
   chmod 600 "$STATE_DIR/infra.env"
 )
@@ -357,17 +483,26 @@ write_infra_env() (
 cmd_up() {
   mkdir -p "$STATE_DIR"
   chmod 700 "$STATE_DIR"
+  ! slurm_enabled || PACKAGES+=("${SLURM_PACKAGES[@]}")
   install_packages
   start_docker
   start_registries
   build_base_image
   start_podman
+  start_slurm
   write_infra_env
   log "up: everything is running (state in $STATE_DIR); for tests: eval \"\$(bash $0 env)\""
 }
 
 cmd_down() {
   [[ -d $STATE_DIR ]] || { log "down: nothing to do ($STATE_DIR does not exist)"; return 0; }
+  stop_owned slurmd slurmd
+  stop_owned slurmctld slurmctld
+  if owned_pid munged munged >/dev/null; then
+    stop_owned munged munged
+  else
+    rm -f "$STATE_DIR/munged.pid"
+  fi
   stop_owned podman podman
   stop_owned registry-token docker-registry
   stop_owned registry-auth docker-registry
@@ -379,7 +514,7 @@ cmd_down() {
     docker_answers && log "docker engine: left running (this script did not start it)"
   fi
   # The password dies with its registry; a later `up` generates a new one.
-  rm -f "$STATE_DIR/registry-auth.env" "$STATE_DIR/registry-auth.htpasswd" "$STATE_DIR/infra.env" "$STATE_DIR/docker-host" "$STATE_DIR/podman-host"
+  rm -f "$STATE_DIR/registry-auth.env" "$STATE_DIR/registry-auth.htpasswd" "$STATE_DIR/infra.env" "$STATE_DIR/docker-host" "$STATE_DIR/podman-host" "$STATE_DIR/slurm-env"
   log "down: stopped what this script started"
 }
 
@@ -402,6 +537,19 @@ cmd_status() {
   done
   if [[ ${MADENGINE_INFRA_PODMAN:-1} == 1 ]]; then
     if pid=$(owned_pid podman podman) && podman_answers; then echo "podman: up at unix://$PODMAN_SOCKET (pid $pid)"; else echo "podman: down"; ok=1; fi
+  fi
+  if slurm_enabled; then
+    if munge_answers; then
+      if pid=$(owned_pid munged munged); then echo "munged: up (ours, pid $pid)"; else echo "munged: up (not ours)"; fi
+    else
+      echo "munged: down"; ok=1
+    fi
+    if pid=$(owned_pid slurmctld slurmctld) && slurmctld_answers; then echo "slurmctld: up (pid $pid, SLURM_CONF=$SLURM_CONF_FILE)"; else echo "slurmctld: down"; ok=1; fi
+    if pid=$(owned_pid slurmd slurmd) && slurm_node_ready; then
+      echo "slurmd: up (pid $pid, partition $SLURM_PARTITION: $(SLURM_CONF=$SLURM_CONF_FILE sinfo -h -p "$SLURM_PARTITION" -o %T 2>/dev/null))"
+    else
+      echo "slurmd: down"; ok=1
+    fi
   fi
   return $ok
 }

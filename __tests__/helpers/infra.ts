@@ -39,7 +39,7 @@ export function infraStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** KEY=VALUE lines of a state file; {} when it is absent. */
-function readEnvFile(file: string): Record<string, string> {
+export function readEnvFile(file: string): Record<string, string> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
