@@ -20,7 +20,7 @@ import { registryBuildProbe } from '../core/build/registry-probe.ts';
 import { planBuilds } from '../core/images/plan.ts';
 import { splitTags } from '../core/hub/tags.ts';
 import { writeManifest, type BuildManifest } from '../core/manifest/manifest.ts';
-import type { Credentials } from '../core/registry/credentials.ts';
+import { registryAuthCredentials, type Credentials } from '../core/registry/credentials.ts';
 import { connectDocker, ensureDocker } from '../engines/docker/connection.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { addSecrets, loadAllCredentials, loadContext, loadSelection, type ContextInput, type Selection } from './load.ts';
@@ -72,7 +72,11 @@ async function buildRedacted(options: BuildOptions, redactor: Redactor): Promise
   const { context } = await loadContext(options.context, logger);
   const docker = options.docker ?? (await connectDocker());
   await ensureDocker(docker);
-  const credentials = await loadAllCredentials(hubDir, options.credentials, options.env);
+  if (context.registry_auth && !options.registry) {
+    throw new ConfigError('registry_auth: given without a registry, expected --registry <host> too (registry_auth is the login for it)');
+  }
+  const contextLogins = registryAuthCredentials(context.registry_auth, options.registry ? [options.registry] : []);
+  const credentials = await loadAllCredentials(hubDir, options.credentials, options.env, contextLogins);
   addSecrets(redactor, { credentials, contextEnv: contextSecretVariables(context) }, logger);
   const selection = await loadSelection(hubDir, tags, logger);
   const result = await buildSelection({

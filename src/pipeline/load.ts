@@ -32,9 +32,17 @@ export async function loadContext(input: ContextInput, logger: Logger): Promise<
   return loaded;
 }
 
-/** The hub's credential.json with MAD_DOCKERHUB_* over it, and `extra` (e.g. action inputs) over both. */
-export async function loadAllCredentials(hubDir: string, extra: Credentials = {}, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
-  return { ...(await loadCredentials(hubDir, env)), ...extra };
+/**
+ * The hub's credential.json with MAD_DOCKERHUB_* over it, the context's registry_auth logins
+ * (`contextLogins`, registryAuthCredentials) over those, and `extra` (e.g. action inputs) over all.
+ */
+export async function loadAllCredentials(
+  hubDir: string,
+  extra: Credentials = {},
+  env: NodeJS.ProcessEnv = process.env,
+  contextLogins: Credentials = {},
+): Promise<Credentials> {
+  return { ...(await loadCredentials(hubDir, env)), ...contextLogins, ...extra };
 }
 
 export interface Selection {

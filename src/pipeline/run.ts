@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mergeContexts } from '../core/context/merge.ts';
+import { mergeContexts, storedContext } from '../core/context/merge.ts';
 import type { AdditionalContext } from '../core/context/schema.ts';
 import { validateContext } from '../core/context/validate.ts';
 import { ConfigError, ExitCode, RunError } from '../core/errors.ts';
@@ -14,7 +14,8 @@ import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { contextSecretVariables } from '../core/secrets/selection.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
-import type { Credentials } from '../core/registry/credentials.ts';
+import { registryAuthCredentials, type Credentials } from '../core/registry/credentials.ts';
+import { parseImageReference } from '../core/registry/reference.ts';
 import { preparePerfCsv } from '../core/perf/perf-csv.ts';
 import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
 import { checkRunCount } from '../core/run/repeats.ts';
@@ -94,7 +95,7 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   logger.info(
     `GPUs: ${system.gpuVendor === 'NONE' ? 'none detected' : `${system.gpuCount} x ${system.gpuVendor} ${system.gpuArchitecture} (${system.gpuProductName})`}`,
   );
-  const credentials = await loadAllCredentials(hubDir, options.credentials);
+  let credentials = await loadAllCredentials(hubDir, options.credentials);
   addSecrets(redactor, { credentials }, logger);
   const dataConfig = await loadDataConfig(hubDir, options.dataConfig);
   checkOutputOutsideRunDirectory(hubDir, options.output);
@@ -119,13 +120,16 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     if (manifestFile) {
       manifest = await readManifest(manifestFile);
       if (chosen.fellBackToHost) refuseImagesOnHost(manifest, manifestFile);
-      // Runtime context wins over the stored one (madengine let the manifest win; difference 8).
-      context = validateContext(mergeContexts(manifest.context, loaded.raw), `${manifestFile} context + runtime context`).context;
+      context = effectiveRunContext(manifest, loaded.raw, manifestFile);
       addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
+      credentials = withRegistryAuth(credentials, context, options.registry ? [options.registry] : pullRegistries(manifest), options.credentials, logger);
+      addSecrets(redactor, { credentials }, logger);
     } else {
       context = contextForBuild(loaded.raw, loaded.context, system);
       // Before the build: its docker_build_arg secrets must be masked in the build's output and manifest.
       addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
+      credentials = withRegistryAuth(credentials, context, options.registry ? [options.registry] : [], options.credentials, logger);
+      addSecrets(redactor, { credentials }, logger);
       const selection = await loadSelection(hubDir, tags, logger);
       if (executor.kind === 'host') {
         manifest = hostManifest(selection.selected, context);
@@ -187,6 +191,48 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     await executor?.cleanup();
     await runDirLock?.release();
   }
+}
+
+/**
+ * A `run --manifest-file`'s context: the runtime context (`runtimeRaw`, before defaults) merged over the
+ * manifest's stored one (with madengine's deployment_config sections filled in), validated. The runtime
+ * context wins (madengine let the manifest win; difference 8).
+ */
+export function effectiveRunContext(manifest: BuildManifest, runtimeRaw: Readonly<Record<string, unknown>>, manifestFile: string): AdditionalContext {
+  return validateContext(mergeContexts(storedContext(manifest), runtimeRaw), `${manifestFile} context + runtime context`).context;
+}
+
+/**
+ * The context's registry_auth as the login for `registries` (--registry, else the registries the
+ * manifest's images are pulled from), under the extra credentials (action inputs) as in a build.
+ */
+function withRegistryAuth(
+  credentials: Credentials,
+  context: AdditionalContext,
+  registries: readonly string[],
+  extra: Credentials | undefined,
+  logger: Logger,
+): Credentials {
+  if (!context.registry_auth) return credentials;
+  if (registries.length === 0) {
+    logger.warn('registry_auth: no registry to use it for (no --registry, and no image of the manifest comes from a registry); it is ignored');
+    return credentials;
+  }
+  return { ...credentials, ...registryAuthCredentials(context.registry_auth, registries), ...extra };
+}
+
+/** The registries a manifest's images are pulled from. */
+function pullRegistries(manifest: BuildManifest): string[] {
+  const registries = Object.values(manifest.built_images).flatMap((image) => {
+    const ref = image.registry_image ?? (image.local_image ? image.docker_image : undefined);
+    if (!ref) return [];
+    try {
+      return [parseImageReference(ref).registry];
+    } catch {
+      return []; // a bad reference fails where the image is used, with its own message
+    }
+  });
+  return [...new Set(registries)];
 }
 
 /**

@@ -23,3 +23,46 @@ test('a host manifest (context and deployment_config) holds no MAD_SECRETS* valu
   const manifest = hostManifest([], context);
   assert.doesNotMatch(JSON.stringify(manifest), /ctx-secret/);
 });
+
+test('registry_auth and dry_run are never stored: not in context, not in deployment_config', () => {
+  const { context } = validateContext(
+    { deploy: 'slurm', dry_run: true, registry_auth: { username: 'robot', password: 'pa55-w0rd-xyz' }, slurm: { partition: 'gpu' } },
+    'ctx',
+  );
+  const stored = { context: manifestContext(context), deployment_config: deploymentConfig(context) };
+  assert.doesNotMatch(JSON.stringify(stored), /pa55-w0rd-xyz|robot|registry_auth|dry_run/);
+  assert.equal(stored.context.deploy, 'slurm');
+});
+
+test("deployment_config carries the design documents' launch keys beside madengine's sections", () => {
+  const { context } = validateContext(
+    {
+      deploy: 'slurm',
+      launcher: 'vllm',
+      nnodes: 1,
+      nproc_per_node: 8,
+      vllm: { tensor_parallel_size: 8 },
+      sglang: { tp: 2 },
+      slurm: { partition: 'gpu', time_limit: 3600 },
+      distributed: { backend: 'nccl' },
+      multi_node_args: { MASTER_PORT: 29501 },
+      shared_storage: '/nfs',
+      env_vars: { A: 'b' },
+    },
+    'ctx',
+  );
+  assert.deepEqual(deploymentConfig(context), {
+    target: 'slurm',
+    slurm: { partition: 'gpu', time: '01:00:00' },
+    distributed: { backend: 'nccl' },
+    vllm: { tensor_parallel_size: 8 },
+    sglang: { tp: 2 },
+    launcher: 'vllm',
+    nnodes: 1,
+    nproc_per_node: 8,
+    multi_node_args: { MASTER_PORT: 29501 },
+    shared_storage: '/nfs',
+    env_vars: { A: 'b' },
+    debug: false,
+  });
+});

@@ -152,7 +152,7 @@ describe('validateContext: defaults and normalisation', () => {
         log_error_patterns: ['OOM'],
         slurm: { partition: 'amd', nodes: 2, gpus_per_node: 8, nodelist: ['n1', 'n2'], modules: ['rocm'], exclusive: true },
         distributed: { launcher: 'torchrun', port: 29500, primus: { config_path: 'x.yaml' }, sglang_disagg: { prefill_nodes: 1 } },
-        vllm: { anything: { goes: 1 } },
+        vllm: { tensor_parallel_size: 8, enable_expert_parallel: true, env_vars: { VLLM_ROCM_USE_AITER: '0' } },
         env_vars: { OMP_NUM_THREADS: 8 },
         deployment_config: { target: 'docker', debug: false, env_vars: { A: 'b' } },
       },
@@ -242,18 +242,19 @@ describe('validateContext: errors', () => {
       );
   });
 
-  it('rejects slurm and k8s together, and k8s with kubernetes', () => {
+  it('rejects slurm and k8s together without deploy, and k8s with kubernetes', () => {
     const both = configError(() => validateContext({ slurm: {}, k8s: {} }, 'ctx'));
-    assert.match(both.message, /slurm and k8s: both given, expected one deployment target/);
+    assert.equal(both.message, 'ctx: slurm and k8s: both given without "deploy", expected "deploy": "slurm" or "k8s" to pick the target');
     const twice = configError(() => validateContext({ k8s: {}, kubernetes: {} }, 'ctx'));
     assert.match(twice.message, /k8s and kubernetes: both given/);
   });
 
-  it('rejects a deploy target that contradicts the section given', () => {
-    const error = configError(() => validateContext({ deploy: 'k8s', slurm: { partition: 'p' } }, 'ctx'));
-    assert.match(error.message, /^ctx: deploy: got "k8s", expected a target matching the slurm section/);
-    configError(() => validateContext({ deploy: 'local', k8s: {} }, 'ctx'));
-    configError(() => validateContext({ deploy: 'openshift' }, 'ctx'));
+  it('lets deploy pick the target whatever sections are given (the design documents)', () => {
+    assert.equal(validateContext({ deploy: 'slurm', slurm: { partition: 'gpu' }, k8s: { namespace: 'ml' } }, 'ctx').context.deploy, 'slurm');
+    assert.equal(validateContext({ deploy: 'k8s', slurm: { partition: 'p' } }, 'ctx').context.deploy, 'k8s');
+    assert.equal(validateContext({ deploy: 'local', k8s: {} }, 'ctx').context.deploy, 'local');
+    const bad = configError(() => validateContext({ deploy: 'openshift' }, 'ctx'));
+    assert.match(bad.message, /^ctx: deploy: got "openshift", expected one of local, slurm, k8s/);
   });
 
   it('rejects a bad docker_gpus / docker_cpus range', () => {

@@ -25,6 +25,16 @@ test("timeouts: madengine's resolve_run_timeout vectors and the CLI value rules"
   assert.throws(() => cliTimeout(-2), ConfigError);
 });
 
+test('timeouts: timeout_multiplier scales the resolved timeout, whatever its source; no limit stays none', () => {
+  assert.equal(resolveRunTimeout(3600, 7200, 'model m', 2), 7200, "the model's own timeout, doubled");
+  assert.equal(resolveRunTimeout(undefined, 7200, 'model m', 2), 14_400, 'the default, doubled');
+  assert.equal(resolveRunTimeout(3600, 600, 'model m', 0.5), 300, 'an explicit CLI value, halved');
+  assert.equal(resolveRunTimeout(10, 7200, 'model m', 0.33), 4, 'rounded up to whole seconds');
+  assert.equal(resolveRunTimeout(1, 7200, 'model m', 0.001), 1, 'never below one second');
+  assert.equal(resolveRunTimeout(3600, null, 'model m', 2), null);
+  assert.throws(() => resolveRunTimeout(MAX_TIMEOUT_SECONDS, 7200, 'model big', 2), /model big: timeout \d+ s times timeout_multiplier 2 is too large/);
+});
+
 test('timeouts: very long ones are kept (30 days); ones too large for a timer are errors naming where they came from', () => {
   assert.equal(cliTimeout(2_592_000), 2_592_000);
   assert.equal(resolveRunTimeout(2_592_000, 7200), 2_592_000);
@@ -83,6 +93,21 @@ test('model environment: MAD_* facts, GPU count, secrets from the host, context 
       }),
     /invalid environment variable name\(s\) "BAD-NAME"/,
   );
+  const fromTopLevel = (context: Record<string, unknown>) =>
+    modelEnvironment({
+      modelName: 'm',
+      model: { distributed: { launcher: 'torchrun' } },
+      context: { guest_os: 'UBUNTU', ...context },
+      system: amd,
+      gpuCount: 2,
+      credentialEnv: {},
+      dataEnv: {},
+      hostEnv: {},
+    }).MAD_MULTI_NODE_RUNNER;
+  assert.equal(fromTopLevel({ launcher: 'deepspeed' }), 'deepspeed --num_gpus=2', "the design documents' top-level launcher string");
+  assert.equal(fromTopLevel({ launcher: { type: 'vllm' } }), '');
+  assert.equal(fromTopLevel({ distributed: { backend: 'deepspeed' } }), 'deepspeed --num_gpus=2', 'distributed.backend naming a launcher');
+  assert.equal(fromTopLevel({ distributed: { backend: 'nccl' } }), 'torchrun --standalone --nproc_per_node=2', 'a communication backend is no launcher');
   assert.equal(multiNodeRunner('vllm', 4), '');
   assert.equal(multiNodeRunner('', 4), 'torchrun --standalone --nproc_per_node=4');
   assert.deepEqual(contextMounts({ docker_mounts: { '/data': '/tmp' } }), [{ hostPath: '/tmp', containerPath: '/data', readOnly: false }]);

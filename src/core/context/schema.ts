@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { indexRangeProblem } from './ranges.ts';
 import { pythonString } from '../util/pyliteral.ts';
 import { ENV_NAME } from '../util/env-name.ts';
+import { didYouMean } from '../util/suggest.ts';
 
 // ---- building blocks ---------------------------------------------------------------------------
 
@@ -35,13 +36,13 @@ function integer(what: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_S
   });
 }
 
-/** Case-insensitive enum with a canonical spelling on output. */
+/** Case-insensitive enum with a canonical spelling on output; a near miss gets a "did you mean". */
 function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(values: T, canonical: (value: string) => string) {
   const what = `one of ${values.join(', ')}`;
   return z
     .string({ error: what })
     .transform((value) => canonical(value.trim()))
-    .pipe(z.enum(values, { error: what }));
+    .pipe(z.enum(values, { error: (issue) => `${what}${typeof issue.input === 'string' ? didYouMean(issue.input, values) : ''}` }));
 }
 
 const nullableScalar = z
@@ -106,10 +107,21 @@ export const LAUNCHERS = [
 export type Launcher = (typeof LAUNCHERS)[number];
 const LAUNCHER_ALIASES: Record<string, Launcher> = { sglang_disagg: 'sglang-disagg', 'slurm-multi': 'slurm_multi' };
 
-const launcherName = caseInsensitiveEnum(LAUNCHERS, (value) => {
-  const lower = value.toLowerCase();
+/** A launcher name in any case, aliases resolved (compat §4.0). */
+export function canonicalLauncher(value: string): string {
+  const lower = value.trim().toLowerCase();
   return LAUNCHER_ALIASES[lower] ?? lower;
-});
+}
+const launcherName = caseInsensitiveEnum(LAUNCHERS, canonicalLauncher);
+
+/** Whether `value` names a launcher (the design documents' `distributed.backend: "torchrun"`), not a communication backend. */
+export function isLauncherName(value: unknown): value is string {
+  return typeof value === 'string' && (LAUNCHERS as readonly string[]).includes(canonicalLauncher(value));
+}
+
+/** Communication backends `distributed.backend` names in madengine v2.1's meaning. */
+export const COMMUNICATION_BACKENDS = ['nccl', 'gloo', 'rccl', 'mpi'] as const;
+const COMMUNICATION_BACKENDS_TEXT = COMMUNICATION_BACKENDS.join(', ');
 
 export const DEPLOY_TARGETS = ['local', 'slurm', 'k8s'] as const;
 export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
@@ -133,34 +145,77 @@ const deploy = z
 // ---- sections -----------------------------------------------------------------------------------
 
 /** compat §4.1: every key madengine's SLURM deployment honours (mem/mail_* are documented there too). */
-export const slurmSchema = z.strictObject(
-  {
-    partition: nonEmptyText('a partition name').optional(),
-    nodes: nodeCount.optional(),
-    ...gpuCountAliases,
-    time: stringish('a time limit like "24:00:00"').optional(),
-    output_dir: text().optional(),
-    exclusive: flag().optional(),
-    nodelist: hostList.optional(),
-    exclude: hostList.optional(),
-    constraint: text().optional(),
-    qos: text().optional(),
-    account: text().optional(),
-    reservation: text().optional(),
-    modules: z.array(text('a module name'), { error: 'a list of module names' }).optional(),
-    network_interface: text().optional(),
-    shared_workspace: text().optional(),
-    results_dir: text().optional(),
-    enable_node_check: flag().optional(),
-    auto_cleanup_nodes: flag().optional(),
-    allow_submit_without_clean_nodes: flag().optional(),
-    verbose_node_check: flag().optional(),
-    mem: stringish('a memory size like "64G"').optional(),
-    mail_user: text().optional(),
-    mail_type: text().optional(),
-  },
-  { error: 'an object of SLURM settings' },
-);
+export const slurmSchema = z
+  .strictObject(
+    {
+      partition: nonEmptyText('a partition name').optional(),
+      nodes: nodeCount.optional(),
+      ...gpuCountAliases,
+      time: stringish('a time limit like "24:00:00"').optional(),
+      // The design documents' spelling: seconds; normalised into `time` below.
+      time_limit: integer('a positive whole number of seconds', 1).optional(),
+      max_parallel: nodeCount.optional(),
+      node: nonEmptyText('the path (or name on the PATH) of the Node.js binary on the compute nodes').optional(),
+      ntasks_per_node: nodeCount.optional(),
+      output_dir: text().optional(),
+      exclusive: flag().optional(),
+      nodelist: hostList.optional(),
+      exclude: hostList.optional(),
+      constraint: text().optional(),
+      qos: text().optional(),
+      account: text().optional(),
+      reservation: text().optional(),
+      modules: z.array(text('a module name'), { error: 'a list of module names' }).optional(),
+      network_interface: text().optional(),
+      shared_workspace: text().optional(),
+      results_dir: text().optional(),
+      enable_node_check: flag().optional(),
+      auto_cleanup_nodes: flag().optional(),
+      allow_submit_without_clean_nodes: flag().optional(),
+      verbose_node_check: flag().optional(),
+      mem: stringish('a memory size like "64G"').optional(),
+      mail_user: text().optional(),
+      mail_type: text().optional(),
+    },
+    { error: 'an object of SLURM settings' },
+  )
+  .transform((slurm, ctx) => {
+    // time_limit (seconds) becomes `time`, so every reader sees one key; both given must agree.
+    if (slurm.time_limit === undefined) return slurm;
+    const { time_limit: seconds, ...rest } = slurm;
+    if (rest.time !== undefined && slurmTimeSeconds(rest.time) !== seconds) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['time_limit'],
+        input: seconds,
+        message: `the same limit as slurm.time ${JSON.stringify(rest.time)} (they are one setting: give only one of them)`,
+      });
+      return z.NEVER;
+    }
+    return { ...rest, time: rest.time ?? slurmTime(seconds) };
+  });
+
+/** Seconds -> SLURM's "[D-]HH:MM:SS" (a bare number would be minutes to sbatch). */
+export function slurmTime(seconds: number): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const days = Math.floor(seconds / 86_400);
+  const clock = `${pad(Math.floor((seconds % 86_400) / 3600))}:${pad(Math.floor((seconds % 3600) / 60))}:${pad(seconds % 60)}`;
+  return days > 0 ? `${days}-${clock}` : clock;
+}
+
+/**
+ * A SLURM time limit in seconds: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" (sbatch(1));
+ * undefined for anything else (including SLURM's "UNLIMITED"), which then never equals a time_limit.
+ */
+export function slurmTimeSeconds(time: string): number | undefined {
+  const match = /^\s*(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?\s*$/.exec(time);
+  if (!match) return undefined;
+  const [, day, a, b, c] = match;
+  const n = (text: string | undefined) => (text === undefined ? 0 : Number(text));
+  if (day !== undefined) return n(day) * 86_400 + n(a) * 3600 + n(b) * 60 + n(c); // D-HH[:MM[:SS]]
+  if (c !== undefined) return n(a) * 3600 + n(b) * 60 + n(c); // HH:MM:SS
+  return n(a) * 60 + n(b); // MM[:SS]
+}
 
 const toleration = z.strictObject(
   {
@@ -175,6 +230,8 @@ const toleration = z.strictObject(
 
 const nullableText = (what = 'a string or null') => z.union([z.string(), z.null()], { error: what });
 
+const K8S_GPU_VENDOR = 'AMD, NVIDIA or a GPU resource name like "amd.com/gpu"';
+
 /** compat §4.2: every key madengine's Kubernetes deployment honours (service_account is documented too). */
 export const k8sSchema = z.strictObject(
   {
@@ -182,6 +239,12 @@ export const k8sSchema = z.strictObject(
     namespace: nonEmptyText('a namespace name').optional(),
     service_account: text().optional(),
     gpu_resource_name: text().optional(),
+    // The design documents: AMD / NVIDIA picks amd.com/gpu / nvidia.com/gpu; a resource name is used as is.
+    gpu_vendor: z
+      .string({ error: K8S_GPU_VENDOR })
+      .trim()
+      .refine((value) => /^(amd|nvidia)$/i.test(value) || /^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/.test(value), { error: K8S_GPU_VENDOR })
+      .optional(),
     ...gpuCountAliases,
     memory: stringish('a memory quantity like "128Gi"').optional(),
     memory_limit: stringish('a memory quantity like "256Gi"').optional(),
@@ -194,6 +257,7 @@ export const k8sSchema = z.strictObject(
     tolerations: z.array(toleration, { error: 'a list of tolerations' }).optional(),
     allow_privileged_profiling: z.union([z.boolean(), z.null()], { error: 'true, false or null' }).optional(),
     data_pvc: nullableText().optional(),
+    results_pvc: nullableText().optional(),
     storage_class: nullableText().optional(),
     nfs_storage_class: nullableText().optional(),
     data_storage_class: nullableText().optional(),
@@ -225,8 +289,14 @@ export const distributedSchema = z.strictObject(
     enabled: flag().optional(),
     nnodes: nodeCount.optional(),
     nproc_per_node: nodeCount.optional(),
-    backend: text().optional(),
+    // A launcher name here is the launcher (the design documents); nccl, gloo, ... the communication backend.
+    backend: nonEmptyText(`a communication backend (${COMMUNICATION_BACKENDS_TEXT}) or a launcher name`)
+      .transform((value) => (isLauncherName(value) ? canonicalLauncher(value) : value))
+      .optional(),
     port: portNumber.optional(),
+    master_port: portNumber.optional(),
+    nccl_socket_ifname: nonEmptyText('a network interface name like "ib0"').optional(),
+    gloo_socket_ifname: nonEmptyText('a network interface name like "ib0"').optional(),
     sglang_disagg: z
       .strictObject({ prefill_nodes: nodeCount.optional(), decode_nodes: nodeCount.optional() }, { error: 'an object {prefill_nodes, decode_nodes}' })
       .optional(),
@@ -242,19 +312,64 @@ export const distributedSchema = z.strictObject(
   { error: 'an object of distributed-launch settings' },
 );
 
-/** The K8s runtime `launcher` override (compat §4.2). */
-const launcherSchema = z.strictObject(
-  {
-    type: launcherName.optional(),
-    nnodes: nodeCount.optional(),
-    nproc_per_node: nodeCount.optional(),
-    master_port: portNumber.optional(),
-  },
-  { error: 'an object {type, nnodes, nproc_per_node, master_port}' },
+/** The K8s runtime `launcher` override (compat §4.2), or just a launcher name (the design documents). */
+const launcherSchema = z.union(
+  [
+    launcherName,
+    z.strictObject(
+      {
+        type: launcherName.optional(),
+        nnodes: nodeCount.optional(),
+        nproc_per_node: nodeCount.optional(),
+        master_port: portNumber.optional(),
+      },
+      { error: 'an object {type, nnodes, nproc_per_node, master_port}' },
+    ),
+  ],
+  { error: `a launcher name (one of ${LAUNCHERS.join(', ')}) or an object {type, nnodes, nproc_per_node, master_port}` },
 );
 
-/** vllm / sglang: engine settings madengine carries to the job without reading them. */
-const freeFormSection = z.record(z.string(), z.unknown(), { error: 'an object' });
+/**
+ * madengine v1's `multi_node_args` (its Context defaults): RUNNER names the launcher, the rest the
+ * rendezvous. NNODES / MAD_RUNTIME_NGPUS size the launch; MASTER_ADDR, NODE_RANK and HOST_LIST are
+ * accepted for old contexts but a deployment computes them per node.
+ */
+const multiNodeArgsSchema = z.strictObject(
+  {
+    RUNNER: launcherName.optional(),
+    MASTER_PORT: portNumber.optional(),
+    NCCL_SOCKET_IFNAME: text('a network interface name (or "")').optional(),
+    GLOO_SOCKET_IFNAME: text('a network interface name (or "")').optional(),
+    NNODES: nodeCount.optional(),
+    MAD_RUNTIME_NGPUS: nodeCount.optional(),
+    MASTER_ADDR: text('a host name or address').optional(),
+    NODE_RANK: integer('a node rank (0 or more)', 0).optional(),
+    HOST_LIST: text('a host list').optional(),
+  },
+  { error: 'an object {RUNNER, MASTER_PORT, NCCL_SOCKET_IFNAME, GLOO_SOCKET_IFNAME, ...} (madengine v1)' },
+);
+
+/** registry_auth: the login for --registry; kept out of every file (core/build/manifest-parts.ts). */
+const registryAuthSchema = z.strictObject(
+  {
+    username: nonEmptyText('a non-empty user name'),
+    password: nonEmptyText('a non-empty password or token'),
+  },
+  { error: 'an object {"username": "...", "password": "..."}' },
+);
+
+/**
+ * vllm / sglang: engine settings. madengine carries them to the job without reading them; here each
+ * setting is exported to the model as <PREFIX>_<KEY> (core/deploy/settings.ts), and `env_vars` verbatim.
+ */
+const launcherSection = (prefix: string) =>
+  z.object({ env_vars: envVars.optional() }, { error: `an object of settings like {"tensor_parallel_size": 8} (exported as ${prefix}_<KEY>)` }).catchall(
+    z.union([z.string(), z.number(), z.boolean(), z.null()], {
+      error: `a string, number, boolean or null (each setting is exported as ${prefix}_<KEY>; variables go in env_vars)`,
+    }),
+  );
+const vllmSection = launcherSection('VLLM');
+const sglangSection = launcherSection('SGLANG');
 
 const toolSchema = z.strictObject(
   { name: nonEmptyText('a tool name (see scripts/common/tools.json)'), cmd: text().optional(), env_vars: envVars.optional() },
@@ -295,10 +410,16 @@ const deploymentConfigSchema = z.looseObject(
     k8s: k8sSchema.optional(),
     kubernetes: k8sSchema.optional(),
     distributed: distributedSchema.optional(),
-    vllm: freeFormSection.optional(),
-    sglang: freeFormSection.optional(),
+    vllm: vllmSection.optional(),
+    sglang: sglangSection.optional(),
     env_vars: envVars.optional(),
     debug: z.union([z.boolean(), z.null()], { error: 'true, false or null' }).optional(),
+    launcher: launcherSchema.optional(),
+    nnodes: nodeCount.optional(),
+    nproc_per_node: nodeCount.optional(),
+    multi_node_args: multiNodeArgsSchema.optional(),
+    shared_data: text().optional(),
+    shared_storage: text().optional(),
     ...gpuCountAliases,
   },
   { error: 'an object (build_manifest.json deployment_config)' },
@@ -349,11 +470,16 @@ export const additionalContextSchema = z.looseObject(
     generate_sys_env_details: flag().optional(),
     rocenv_mode: caseInsensitiveEnum(['lite', 'full'], (value) => value.toLowerCase()).optional(),
     skip_perf_collection: flag().optional(),
+    // every model's timeout is multiplied by it (core/run/timeout.ts)
+    timeout_multiplier: z.number({ error: 'a positive number' }).positive({ error: 'a positive number' }).finite({ error: 'a positive number' }).optional(),
 
     // run status (compat §3.8)
     log_error_pattern_scan: z.union([z.boolean(), z.string(), z.number(), z.null()], { error: 'a boolean, string, number or null' }).optional(),
     log_error_benign_patterns: z.array(text(), { error: 'a list of strings' }).optional(),
     log_error_patterns: z.array(text(), { error: 'a non-empty list of strings' }).min(1, { error: 'a non-empty list of strings' }).optional(),
+
+    // credentials for --registry (never stored: core/build/manifest-parts.ts)
+    registry_auth: registryAuthSchema.optional(),
 
     // GPU count overrides (compat §3.4)
     ...gpuCountAliases,
@@ -365,10 +491,16 @@ export const additionalContextSchema = z.looseObject(
     kubernetes: k8sSchema.optional(),
     distributed: distributedSchema.optional(),
     launcher: launcherSchema.optional(),
-    vllm: freeFormSection.optional(),
-    sglang: freeFormSection.optional(),
+    // the design documents' spellings of the distributed launch (core/deploy/settings.ts resolves them)
+    nnodes: nodeCount.optional(),
+    nproc_per_node: nodeCount.optional(),
+    multi_node_args: multiNodeArgsSchema.optional(),
+    vllm: vllmSection.optional(),
+    sglang: sglangSection.optional(),
     env_vars: envVars.optional(),
     shared_data: text().optional(),
+    shared_storage: text().optional(),
+    dry_run: flag().optional(),
     monitor: flag().optional(),
     cleanup_on_failure: flag().optional(),
     deployment_config: deploymentConfigSchema.optional(),
@@ -380,6 +512,25 @@ export const additionalContextSchema = z.looseObject(
   },
   { error: 'an object' },
 );
+
+/**
+ * Context keys build_manifest.json's deployment_config carries when given (compat §2.8): madengine's
+ * sections, then the design documents' launch keys. env_vars, debug and the target are added to them.
+ */
+export const DEPLOYMENT_KEYS = [
+  'slurm',
+  'k8s',
+  'kubernetes',
+  'distributed',
+  'vllm',
+  'sglang',
+  'launcher',
+  'nnodes',
+  'nproc_per_node',
+  'multi_node_args',
+  'shared_data',
+  'shared_storage',
+] as const;
 
 /** A validated additional context; unknown top-level keys (Dockerfile filters) survive as `unknown`. */
 export type AdditionalContext = z.output<typeof additionalContextSchema>;

@@ -9,6 +9,7 @@ import { formatIssue } from '../util/zod.ts';
 import { didYouMean, editDistance } from '../util/suggest.ts';
 import { isPlainObject } from '../util/object.ts';
 import { type AdditionalContext, KNOWN_CONTEXT_KEYS, additionalContextSchema } from './schema.ts';
+import { SYNONYM_GROUPS, synonymConflict } from './synonyms.ts';
 
 export interface ValidatedContext {
   context: AdditionalContext;
@@ -28,6 +29,8 @@ export function validateContext(raw: Record<string, unknown>, source: string | S
   const result = additionalContextSchema.safeParse(raw);
   const problems = result.success ? [] : result.error.issues.flatMap((issue) => describeIssue(issue, raw, sourceOf));
   problems.push(...conflicts(raw, sourceOf));
+  // Synonyms are compared once normalised ("29500" and 29500, "TorchRun" and "torchrun" agree).
+  if (result.success) problems.push(...synonymConflicts(result.data, sourceOf));
   if (!result.success || problems.length > 0) {
     const message = problems.length === 1 ? problems[0]! : `${problems.length} problems in the additional context:\n  ${problems.join('\n  ')}`;
     throw new ConfigError(message);
@@ -39,6 +42,12 @@ export function validateContext(raw: Record<string, unknown>, source: string | S
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown, sourceOf: SourceOf): string[] {
   const path = issue.path;
+  if (issue.code === 'invalid_union') {
+    // A value of the right type for only one option (launcher "torchrunn", or an object with a bad
+    // key): that option's own problems say more than the union's summary.
+    const typed = issue.errors.filter((errors) => !(errors.length === 1 && errors[0]!.code === 'invalid_type' && errors[0]!.path.length === 0));
+    if (typed.length === 1) return typed[0]!.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, raw, sourceOf));
+  }
   const source = sourceOf(path.length > 0 ? String(path[0]) : '');
   const where = path.length > 0 ? `${source}: ${formatPath(path)}` : source;
   if (issue.code === 'unrecognized_keys') {
@@ -117,42 +126,41 @@ function collectKeys(schema: z.core.$ZodType, path: readonly PropertyKey[], foun
 
 // ---- cross-key rules --------------------------------------------------------------------------------
 
-const TARGET_SPELLINGS: Record<string, string> = { local: 'local', docker: 'local', slurm: 'slurm', k8s: 'k8s', kubernetes: 'k8s' };
-
-/** Rules between keys, which zod's per-key schema cannot see. Checked on the raw input so all are reported. */
+/**
+ * Rules between keys, which zod's per-key schema cannot see. Checked on the raw input so all are reported.
+ * A `slurm` and a `k8s` section may both be given when `deploy` picks one (the design documents);
+ * `deploy` may also name a target whose section is absent (a runtime "local" over a stored SLURM manifest).
+ */
 function conflicts(raw: Record<string, unknown>, sourceOf: SourceOf): string[] {
-  const problems = [...sectionConflicts(raw, '', sourceOf)];
-  if (isPlainObject(raw.deployment_config)) problems.push(...sectionConflicts(raw.deployment_config, 'deployment_config.', sourceOf));
-
-  const deploy = isPlainObject(raw.deploy) ? raw.deploy.target : raw.deploy;
-  const target = typeof deploy === 'string' ? TARGET_SPELLINGS[deploy.trim().toLowerCase()] : undefined;
-  if (target === undefined) return problems; // absent, or a bad value the schema already reported
-  const present = ['slurm', 'k8s', 'kubernetes'].filter((key) => raw[key] !== undefined);
-  const clashing = present.filter((key) => (key === 'slurm' ? target !== 'slurm' : target !== 'k8s'));
-  if (clashing.length > 0) {
-    problems.push(
-      `${sourceOf('deploy')}: deploy: got ${shortJson(raw.deploy, SHOWN_LENGTH)}, expected a target matching the ${clashing.join(' and ')} ` +
-        `section given (remove 'deploy' or the section)`,
-    );
+  const problems = [...sectionConflicts(raw, '', sourceOf, raw.deploy !== undefined)];
+  if (isPlainObject(raw.deployment_config)) {
+    const config = raw.deployment_config;
+    problems.push(...sectionConflicts(config, 'deployment_config.', sourceOf, config.target !== undefined || raw.deploy !== undefined));
   }
   return problems;
 }
 
-function sectionConflicts(object: Record<string, unknown>, prefix: string, sourceOf: SourceOf): string[] {
+function sectionConflicts(object: Record<string, unknown>, prefix: string, sourceOf: SourceOf, targetGiven: boolean): string[] {
   const problems: string[] = [];
   const has = (key: string) => object[key] !== undefined;
   const source = sourceOf(prefix === '' ? 'slurm' : 'deployment_config');
   for (const k8sKey of ['k8s', 'kubernetes']) {
-    if (has('slurm') && has(k8sKey)) {
-      problems.push(
-        `${source}: ${prefix}slurm and ${prefix}${k8sKey}: both given, expected one deployment target (a run goes to SLURM or to Kubernetes, not both)`,
-      );
+    if (has('slurm') && has(k8sKey) && !targetGiven) {
+      problems.push(`${source}: ${prefix}slurm and ${prefix}${k8sKey}: both given without "deploy", expected "deploy": "slurm" or "k8s" to pick the target`);
     }
   }
   if (has('k8s') && has('kubernetes')) {
     problems.push(`${source}: ${prefix}k8s and ${prefix}kubernetes: both given, expected only one (they are the same section)`);
   }
   return problems;
+}
+
+/** Two spellings of one setting with different values (synonyms.ts). */
+function synonymConflicts(context: AdditionalContext, sourceOf: SourceOf): string[] {
+  return SYNONYM_GROUPS.flatMap((group) => {
+    const conflict = synonymConflict(context, group);
+    return conflict === undefined ? [] : [`${sourceOf(conflict.split(/[.\s]/, 1)[0]!)}: ${conflict}`];
+  });
 }
 
 // ---- warnings -----------------------------------------------------------------------------------------

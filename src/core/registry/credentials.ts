@@ -126,6 +126,15 @@ export function registryLogin(registry: string, credentials: Credentials): Regis
   return { username: entry.username!, password: entry.password! };
 }
 
+/**
+ * The context's registry_auth as credential.json entries, one per registry it is for (a build's
+ * --registry; the registries a run pulls from), so it goes wherever those credentials go.
+ */
+export function registryAuthCredentials(login: RegistryLogin | undefined, registries: readonly string[]): Credentials {
+  if (login === undefined) return {};
+  return Object.fromEntries(registries.map((registry) => [registryCredentialKey(registry), { username: login.username, password: login.password }]));
+}
+
 /** The Engine API auth for `login` on `registry`; Docker Hub's logins are for its legacy server address. */
 export function registryAuthFor(registry: string, login: RegistryLogin): RegistryAuth {
   return { username: login.username, password: login.password, serveraddress: isDockerHub(registry) ? DOCKER_HUB_SERVER_ADDRESS : registry };

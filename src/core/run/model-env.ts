@@ -11,6 +11,7 @@ import type { Mount, ScriptStep } from './executor.ts';
 import { isPlainObject } from '../util/object.ts';
 import { ENV_NAME } from '../util/env-name.ts';
 import { secretEnv } from '../secrets/selection.ts';
+import { SYNONYMS, presentKeys } from '../context/synonyms.ts';
 
 /** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
 const FORWARDED_HOST_ENV = [
@@ -69,19 +70,24 @@ export function multiNodeRunner(launcher: string, gpus: number): string {
   }
 }
 
-export function launcherOf(context: Pick<AdditionalContext, 'distributed'>, model: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
+/** The context's launcher in any of its spellings (core/context/synonyms.ts: launcher, distributed.launcher, ...). */
+export type LauncherContext = Pick<AdditionalContext, 'distributed' | 'launcher' | 'multi_node_args'>;
+
+export function launcherOf(context: LauncherContext, model: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
   // The model's section is unvalidated catalogue data.
   const fromModel = (section: unknown): string | undefined => {
     const value = (section as { launcher?: unknown } | undefined)?.launcher;
     return typeof value === 'string' && value ? value : undefined;
   };
-  return ((context.distributed?.launcher || undefined) ?? fromModel(model.distributed) ?? env.MAD_LAUNCHER ?? '').replace('sglang_disagg', 'sglang-disagg');
+  // Validation already refused spellings that disagree, so the first one present is the launcher.
+  const fromContext = presentKeys(context, SYNONYMS.launcher.keys)[0]?.value as string | undefined;
+  return ((fromContext || undefined) ?? fromModel(model.distributed) ?? env.MAD_LAUNCHER ?? '').replace('sglang_disagg', 'sglang-disagg');
 }
 
 export interface ModelEnvInput {
   modelName: string;
   model: Record<string, unknown>;
-  context: Pick<AdditionalContext, 'guest_os' | 'docker_env_vars' | 'distributed'>;
+  context: Pick<AdditionalContext, 'guest_os' | 'docker_env_vars'> & LauncherContext;
   system: SystemInfo;
   gpuCount: number;
   credentialEnv: Record<string, string>;

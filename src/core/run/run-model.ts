@@ -212,7 +212,7 @@ async function modelRunSpec(
     preScripts: [...(data?.preScripts ?? []), ...scripts.pre],
     postScripts: scripts.post,
     encapsulate: scripts.encapsulate,
-    timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout, `model ${model.name}`),
+    timeoutSeconds: resolveRunTimeout(model.timeout, options.timeout, `model ${model.name}`, context.timeout_multiplier),
     keepAlive: options.keepAlive,
     keepModelDir: options.keepModelDir,
     skipModelRun: options.skipModelRun,

@@ -25,14 +25,20 @@ export function cliTimeout(value: number | undefined, source = '--timeout'): num
 
 /**
  * A model's own timeout applies while the CLI keeps the default; an explicit CLI value (or no limit) wins.
- * A model timeout above MAX_TIMEOUT_SECONDS is an error naming the model (`model`).
+ * The result is then multiplied by the context's timeout_multiplier (`multiplier`, default 1; rounded up
+ * to whole seconds); no limit stays none. A timeout above MAX_TIMEOUT_SECONDS is an error naming the model.
  */
-export function resolveRunTimeout(modelTimeout: unknown, cli: number | null, model = 'the model'): number | null {
+export function resolveRunTimeout(modelTimeout: unknown, cli: number | null, model = 'the model', multiplier = 1): number | null {
   const own = typeof modelTimeout === 'number' ? modelTimeout : Number(modelTimeout);
-  if (cli === DEFAULT_TIMEOUT_SECONDS && Number.isFinite(own) && own > 0) {
-    if (own > MAX_TIMEOUT_SECONDS)
-      throw new ConfigError(`${model}: timeout ${String(modelTimeout)} is too large: expected at most ${MAX_TIMEOUT_SECONDS} seconds, or 0/null for no limit`);
-    return own;
-  }
-  return cli;
+  const useOwn = cli === DEFAULT_TIMEOUT_SECONDS && Number.isFinite(own) && own > 0;
+  if (useOwn && own > MAX_TIMEOUT_SECONDS)
+    throw new ConfigError(`${model}: timeout ${String(modelTimeout)} is too large: expected at most ${MAX_TIMEOUT_SECONDS} seconds, or 0/null for no limit`);
+  const timeout = useOwn ? own : cli;
+  if (timeout === null || multiplier === 1) return timeout;
+  const scaled = Math.ceil(timeout * multiplier);
+  if (!(scaled <= MAX_TIMEOUT_SECONDS))
+    throw new ConfigError(
+      `${model}: timeout ${timeout} s times timeout_multiplier ${multiplier} is too large: expected at most ${MAX_TIMEOUT_SECONDS} seconds`,
+    );
+  return Math.max(1, scaled);
 }
