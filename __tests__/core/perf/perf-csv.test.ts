@@ -27,7 +27,7 @@ describe('perf.csv', () => {
     assert.equal(PERF_CSV_COLUMNS.join(','), MADENGINE_HEADER);
     assert.equal(PERF_CSV_COLUMNS.length, 29);
     assert.deepEqual(KNOWN_COLUMNS, [...PERF_CSV_COLUMNS, ...OUR_COLUMNS]);
-    assert.deepEqual(OUR_COLUMNS, ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason']);
+    assert.deepEqual(OUR_COLUMNS, ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason', 'job_id']);
   });
 
   it('creates the file with the header, then appends keeping values exactly', async () => {
@@ -35,7 +35,7 @@ describe('perf.csv', () => {
     await appendPerfRows(path, [{ model: 'dummy', performance: '123', status: 'SUCCESS', reason: '' }]);
     await appendPerfRows(path, [{ model: 'dummy2', performance: '1.23E+4', args: '--x "a, b"', status: 'FAILURE', reason: 'timed out' }]);
     const text = await readFile(path, 'utf8');
-    assert.ok(text.startsWith(`${MADENGINE_HEADER},executor,image_digest,run_id,sample,started_at,reason\n`));
+    assert.ok(text.startsWith(`${MADENGINE_HEADER},executor,image_digest,run_id,sample,started_at,reason,job_id\n`));
     const { columns, rows } = await readPerfCsv(path);
     assert.deepEqual(columns, [...KNOWN_COLUMNS]);
     assert.equal(rows.length, 2);

@@ -64,8 +64,9 @@ export const PERF_CSV_COLUMNS = [
  *                 a failed warm-up)
  *   started_at    when the model run started, ISO 8601 UTC
  *   reason        why the status is what it is (always set for FAILURE and SKIPPED)
+ *   job_id        the cluster job that ran the model (SLURM: "<job id>" or "<array id>_<task>"); "" for a local run
  */
-export const OUR_COLUMNS = ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason'] as const;
+export const OUR_COLUMNS = ['executor', 'image_digest', 'run_id', 'sample', 'started_at', 'reason', 'job_id'] as const;
 
 export const KNOWN_COLUMNS: readonly string[] = [...PERF_CSV_COLUMNS, ...OUR_COLUMNS];
 

@@ -34,6 +34,9 @@ export function collectMetricsFromEnv(env: Readonly<Record<string, string | unde
   return (env.MAD_COLLECT_METRICS ?? 'true').toLowerCase() !== 'false';
 }
 
+/** The reason of a run whose log has no performance line (deploy collection matches it: a worker rank without metrics is no failure). */
+export const NO_PERFORMANCE_LINE_REASON = "no performance line in the log (expected 'performance: <number> <metric>')";
+
 export function decideStatus(input: StatusInput): StatusDecision {
   if (input.skipped !== undefined) return { status: 'SKIPPED', reason: input.skipped || 'skipped' };
   if (input.failure !== undefined) return { status: 'FAILURE', reason: input.failure || 'the run failed' };
@@ -50,7 +53,7 @@ export function decideStatus(input: StatusInput): StatusDecision {
   } else {
     const performance = scan?.performance?.trim() ?? '';
     if (performance !== '' && performance !== 'N/A') return { status: 'SUCCESS', reason: '' };
-    missing = performance === 'N/A' ? 'performance is N/A' : "no performance line in the log (expected 'performance: <number> <metric>')";
+    missing = performance === 'N/A' ? 'performance is N/A' : NO_PERFORMANCE_LINE_REASON;
   }
 
   if (input.collectMetrics === false) {

@@ -13,17 +13,32 @@ import { ENV_NAME } from '../util/env-name.ts';
 import { secretEnv } from '../secrets/selection.ts';
 import { SYNONYMS, presentKeys } from '../context/synonyms.ts';
 
-/** Host variables madengine forwards to containers when set (distributed runs, GPU visibility). */
-const FORWARDED_HOST_ENV = [
+/**
+ * Host variables madengine forwards to containers when set (distributed runs, GPU visibility), and the
+ * ones a SLURM task exports at run time (templates/slurm/parts.sh.njk: rank, first host, job id); a task's
+ * static variables (env_vars, launcher settings) reach the model through its node manifest's docker_env_vars.
+ */
+export const FORWARDED_HOST_ENV: readonly string[] = [
   'MASTER_ADDR',
   'MASTER_PORT',
   'WORLD_SIZE',
   'RANK',
   'NODE_RANK',
+  'LOCAL_RANK',
   'NNODES',
   'NPROC_PER_NODE',
+  'GPUS_PER_NODE',
   'MAD_MULTI_NODE_RUNNER',
   'MAD_COLLECT_METRICS',
+  'MAD_DEPLOYMENT_TYPE',
+  'MAD_IN_SLURM_JOB',
+  'MAD_SLURM_JOB_ID',
+  'MAD_NODE_RANK',
+  'MAD_TOTAL_NODES',
+  'MAD_LAUNCHER_TYPE',
+  'DISTRIBUTED_BACKEND',
+  'SGLANG_NODE_IPS',
+  'SGLANG_NODE_RANK',
   'NCCL_SOCKET_IFNAME',
   'GLOO_SOCKET_IFNAME',
   'NCCL_DEBUG',
