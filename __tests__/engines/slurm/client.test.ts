@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,8 @@ test('submit: --parsable, the id without ";cluster"; output without an id is an 
 
 test("testSubmit: sbatch's own message, verbatim, in a SlurmError with the invalid-input exit code", async () => {
   const tools = await fakeTools();
-  const stderr = 'sbatch: error: invalid partition specified: nope\nallocation failure: Invalid partition name specified\n';
+  // sbatch 22.05's real words for `#SBATCH --partition=nope`.
+  const stderr = readFileSync(path.join(import.meta.dirname, '../../fixtures/slurm/sbatch-test-only-bad-partition.stderr.txt'), 'utf8');
   const client = slurmCli({ env: { ...tools.env, FAKE_SBATCH_ERR: stderr, FAKE_SBATCH_RC: '1' } });
   await assert.rejects(client.testSubmit('/jobs/array.sh'), (error: unknown) => {
     assert.ok(error instanceof SlurmError);
