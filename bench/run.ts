@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printed as Markdown for bench/README.md. Needs `npm run build`
  * (benchmarks go through the CLI bundle) and, for build/run, the infrastructure of scripts/test-infra.sh.
- * BENCH_ONLY=discover,build,run,parse,actions,perfcsv,report picks a subset.
+ * BENCH_ONLY=discover,build,run,parse,actions,perfcsv,report,slurm picks a subset.
  */
 import { benchDiscover } from './discover.ts';
 import { benchBuild } from './build.ts';
@@ -10,6 +10,7 @@ import { benchPerfParse } from './perf-parse.ts';
 import { benchActions } from './actions.ts';
 import { benchPerfCsv } from './perf-csv.ts';
 import { benchReport } from './report.ts';
+import { benchSlurm } from './slurm.ts';
 import { type BenchResult, printResults } from './harness.ts';
 
 const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
@@ -20,6 +21,7 @@ const suites: Record<string, [string, () => Promise<BenchResult[]>]> = {
   actions: ['Actions (issue: GitHub Actions)', benchActions],
   perfcsv: ['perf.csv appends (issue 9: results never wrong or lost)', benchPerfCsv],
   report: ['collect-perf merge and compare (issue 10)', benchReport],
+  slurm: ['deploy-slurm: wait and submit (issue 11)', benchSlurm],
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

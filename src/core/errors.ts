@@ -58,6 +58,22 @@ export class RunError extends MadError {
   }
 }
 
+/**
+ * SLURM refused or failed a command (sbatch, squeue, scontrol, scancel). `stderr` is the tool's own
+ * message, verbatim. A refused submission (bad partition, malformed option) is bad input: exit 4;
+ * a controller that cannot be reached is exit 1.
+ */
+export class SlurmError extends MadError {
+  readonly command: string;
+  readonly stderr: string;
+  constructor(message: string, options: ConstructorParameters<typeof MadError>[1] & { command: string; stderr?: string }) {
+    const { command, stderr, ...rest } = options;
+    super(message, rest);
+    this.command = command;
+    this.stderr = stderr ?? '';
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

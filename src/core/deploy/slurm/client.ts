@@ -18,10 +18,13 @@ export interface SlurmJobInfo {
   reason: string;
   /** "exit:signal" as scontrol prints it, e.g. "0:0", "1:0", "0:15". */
   exitCode?: string;
+  /** When it was submitted; when it started (absent while it waits: SLURM's estimate is dropped); when it ended (only once it has). */
   submitTime?: Date;
   startTime?: Date;
   endTime?: Date;
   nodeList?: string;
+  /** The job's time limit as SLURM prints it ("1:00", "1-00:00:00", "UNLIMITED"), for the TIMEOUT reason. */
+  timeLimit?: string;
 }
 
 export interface SlurmClient {
