@@ -15,7 +15,7 @@ import { readManifest } from '../../src/core/manifest/manifest.ts';
 import { deployTarget, launchSettings } from '../../src/core/deploy/settings.ts';
 import { connectDocker } from '../../src/engines/docker/connection.ts';
 import { buildModels } from '../../src/pipeline/build.ts';
-import { effectiveRunContext } from '../../src/pipeline/run.ts';
+import { effectiveRunContext } from '../../src/pipeline/run-context.ts';
 import { memoryLogger } from '../helpers/logger.ts';
 import { repoRoot } from '../helpers/node.ts';
 import { requireInfra, type InfraEnv } from '../helpers/infra.ts';

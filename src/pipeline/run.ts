@@ -1,21 +1,18 @@
 /**
  * The run pipeline of `madengine run`, the run-local action and the one-step action:
  * inputs loaded once -> GPU detection -> executor -> (manifest | build or host plan) -> run phase.
- * `deploy` (local | slurm | k8s) will branch here.
+ * `deploy` (local | slurm | k8s) branches here: a cluster target never runs a model on this machine.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mergeContexts, storedContext } from '../core/context/merge.ts';
-import type { AdditionalContext } from '../core/context/schema.ts';
-import { validateContext } from '../core/context/validate.ts';
+import type { AdditionalContext, DeployTarget } from '../core/context/schema.ts';
 import { ConfigError, ExitCode, RunError } from '../core/errors.ts';
 import { redactingLogger, type Logger } from '../core/log.ts';
 import { Redactor, withRedactedErrors } from '../core/secrets/redactor.ts';
 import { contextSecretVariables } from '../core/secrets/selection.ts';
 import { detectSystem } from '../core/gpu/detect.ts';
 import { readManifest, type BuildManifest, type FailedBuild } from '../core/manifest/manifest.ts';
-import { registryAuthCredentials, type Credentials } from '../core/registry/credentials.ts';
-import { parseImageReference } from '../core/registry/reference.ts';
+import type { Credentials } from '../core/registry/credentials.ts';
 import { preparePerfCsv } from '../core/perf/perf-csv.ts';
 import { newRunId, runPhase, type RunPhaseResult } from '../core/run/run-phase.ts';
 import { checkRunCount } from '../core/run/repeats.ts';
@@ -30,6 +27,10 @@ import { contextForBuild } from './build-context.ts';
 import { removeRunContainers } from './cleanup.ts';
 import { chooseExecutor } from './executor.ts';
 import { addSecrets, loadAllCredentials, loadContext, loadDataConfig, loadSelection, type ContextInput } from './load.ts';
+import { deployToSlurm, runTarget } from './run-cluster.ts';
+import { effectiveRunContext, pullRegistries, withRegistryAuth } from './run-context.ts';
+import type { SlurmClient } from '../core/deploy/slurm/client.ts';
+import type { TaskOutcome } from '../core/deploy/types.ts';
 
 export interface RunOptions {
   hubDir: string;
@@ -57,6 +58,16 @@ export interface RunOptions {
   credentials?: Credentials;
   /** Fixed run id (actions save it for their post step). */
   runId?: string;
+  /** The deploy-slurm action: the run must deploy to this target (a context without `deploy` gets it). */
+  requiredTarget?: DeployTarget;
+  /** Print what a cluster target would submit, submit nothing (also `dry_run` in the context). */
+  dryRun?: boolean;
+  /** Single-file CLI bundle SLURM nodes run (default: dist/cli/madengine.mjs beside the running bundle). */
+  cliBundle?: string;
+  /** Default: the real SLURM commands. */
+  slurmClient?: SlurmClient;
+  /** Each SLURM job id as it is submitted. */
+  onJobSubmitted?: (jobId: string) => void;
   /** Measured runs per model (1 to 1000, default 1) and discarded warm-up runs before them (0 to 100, default 0). */
   repeat?: number;
   warmup?: number;
@@ -67,7 +78,10 @@ export interface RunOptions {
 }
 
 export interface RunResult extends RunPhaseResult {
-  executor: Executor['kind'];
+  /** Where the models ran: this machine's executor, or the cluster target. */
+  executor: Executor['kind'] | 'slurm';
+  /** A cluster run's jobs (absent for local runs). */
+  deployment?: { target: 'slurm'; dryRun: boolean; jobIds: string[]; outcomes: TaskOutcome[]; jobDir: string };
   /** The worse of the build and run exit codes. */
   exitCode: ExitCode;
 }
@@ -90,6 +104,17 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   if (manifestFile && !existsSync(manifestFile)) throw new ConfigError(`manifest ${manifestFile}: file not found`);
   const tags = splitTags(options.tags);
   if (!manifestFile && tags.length === 0) throw new ConfigError('Either a manifest file or tags are required');
+  const stored = manifestFile ? await readManifest(manifestFile) : undefined;
+  const target = runTarget(loaded.context, stored, manifestFile, loaded.raw, options.requiredTarget);
+  if (target === 'k8s') {
+    throw new ConfigError('deploy: k8s: the Kubernetes target is not available yet; nothing was run (use deploy "slurm", or run locally without "deploy")');
+  }
+  if (target === 'slurm') return deployToSlurm(options, { loaded, stored, manifestFile, tags, redactor, repeat, warmup });
+  if (options.dryRun || loaded.context.dry_run) {
+    throw new ConfigError(
+      '--dry-run / dry_run shows what a cluster deployment would submit: it needs "deploy": "slurm" (a local dry run is not available yet)',
+    );
+  }
 
   const system = await logger.group('Detect GPUs', () => detectSystem());
   logger.info(
@@ -105,7 +130,9 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
   let executor: Executor | undefined;
   let runDirLock: RunDirLock | undefined;
   try {
-    const chosen = await chooseExecutor(loaded.context.executor, logger, undefined, {
+    // The manifest's stored `executor` counts too (a SLURM node's manifest says how its model runs).
+    const requested = stored && manifestFile ? effectiveRunContext(stored, loaded.raw, manifestFile).executor : loaded.context.executor;
+    const chosen = await chooseExecutor(requested, logger, undefined, {
       onModelProcessGroup: (pgid) => runDirLock?.recordProcessGroup(pgid),
     });
     executor = chosen.executor;
@@ -117,8 +144,8 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     let failedBuilds: FailedBuild[] = [];
     let buildExit: ExitCode = ExitCode.SUCCESS;
     let context: AdditionalContext;
-    if (manifestFile) {
-      manifest = await readManifest(manifestFile);
+    if (manifestFile && stored) {
+      manifest = stored;
       if (chosen.fellBackToHost) refuseImagesOnHost(manifest, manifestFile);
       context = effectiveRunContext(manifest, loaded.raw, manifestFile);
       addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
@@ -191,48 +218,6 @@ async function runRedacted(options: RunOptions, redactor: Redactor): Promise<Run
     await executor?.cleanup();
     await runDirLock?.release();
   }
-}
-
-/**
- * A `run --manifest-file`'s context: the runtime context (`runtimeRaw`, before defaults) merged over the
- * manifest's stored one (with madengine's deployment_config sections filled in), validated. The runtime
- * context wins (madengine let the manifest win; difference 8).
- */
-export function effectiveRunContext(manifest: BuildManifest, runtimeRaw: Readonly<Record<string, unknown>>, manifestFile: string): AdditionalContext {
-  return validateContext(mergeContexts(storedContext(manifest), runtimeRaw), `${manifestFile} context + runtime context`).context;
-}
-
-/**
- * The context's registry_auth as the login for `registries` (--registry, else the registries the
- * manifest's images are pulled from), under the extra credentials (action inputs) as in a build.
- */
-function withRegistryAuth(
-  credentials: Credentials,
-  context: AdditionalContext,
-  registries: readonly string[],
-  extra: Credentials | undefined,
-  logger: Logger,
-): Credentials {
-  if (!context.registry_auth) return credentials;
-  if (registries.length === 0) {
-    logger.warn('registry_auth: no registry to use it for (no --registry, and no image of the manifest comes from a registry); it is ignored');
-    return credentials;
-  }
-  return { ...credentials, ...registryAuthCredentials(context.registry_auth, registries), ...extra };
-}
-
-/** The registries a manifest's images are pulled from. */
-function pullRegistries(manifest: BuildManifest): string[] {
-  const registries = Object.values(manifest.built_images).flatMap((image) => {
-    const ref = image.registry_image ?? (image.local_image ? image.docker_image : undefined);
-    if (!ref) return [];
-    try {
-      return [parseImageReference(ref).registry];
-    } catch {
-      return []; // a bad reference fails where the image is used, with its own message
-    }
-  });
-  return [...new Set(registries)];
 }
 
 /**

@@ -32,6 +32,7 @@ interface RunOptions {
   repeat?: string;
   warmup?: string;
   verbose?: boolean;
+  dryRun?: boolean;
   hub?: string;
 }
 
@@ -58,6 +59,7 @@ export function registerRun(program: Command): void {
     .option('--disable-skip-gpu-arch', 'run models even when their skip_gpu_arch lists this GPU')
     .option('--repeat <n>', 'measured runs per model (1 to 1000), each its own perf.csv row with its sample number', '1')
     .option('--warmup <n>', 'discarded runs per model before the measured ones (0 to 100); a failing warm-up skips the model', '0')
+    .option('--dry-run', 'with "deploy": "slurm": print every job script that would be submitted, and submit nothing')
     .option('-v, --verbose', 'more detail')
     .option('--hub <dir>', 'model hub directory (default: $MODEL_DIR or the current directory)')
     .action(async (options: RunOptions) => {
@@ -86,16 +88,23 @@ export function registerRun(program: Command): void {
           disableSkipGpuArch: options.disableSkipGpuArch,
           repeat,
           warmup,
+          dryRun: options.dryRun,
           logger,
           signal,
         });
+        if (result.deployment?.dryRun) return;
         process.stdout.write(resultTable(result.results, { samples: repeat > 1 }));
         const count = (status: string): number => result.results.filter((r) => r.status === status).length;
         process.stdout.write(
-          `\n${count('SUCCESS')} succeeded, ${count('FAILURE')} failed, ${count('SKIPPED')} skipped (executor: ${result.executor}); results: ${options.output}\n`,
+          `\n${count('SUCCESS')} succeeded, ${count('FAILURE')} failed, ${count('SKIPPED')} skipped (${result.deployment ? `SLURM jobs ${result.deployment.jobIds.join(', ') || 'none'}` : `executor: ${result.executor}`}); results: ${options.output}\n`,
         );
         if (options.summaryOutput) {
-          const summary = { run_id: result.runId, executor: result.executor, results: result.results.map(({ rows: _rows, ...r }) => r) };
+          const summary = {
+            run_id: result.runId,
+            executor: result.executor,
+            ...(result.deployment ? { job_ids: result.deployment.jobIds, jobs: result.deployment.outcomes } : {}),
+            results: result.results.map(({ rows: _rows, ...r }) => r),
+          };
           await writeFile(path.resolve(options.summaryOutput), JSON.stringify(summary, null, 2) + '\n');
         }
         process.exitCode = result.exitCode;
