@@ -97,7 +97,7 @@ export async function deploySlurm(options: SlurmDeployOptions): Promise<SlurmDep
   const jobIds: string[] = [];
   const submitted: { jobId: string; key: string }[] = [];
   let outcomes: TaskOutcome[] = [];
-  let cancelled = false;
+  let cancelled: boolean;
   try {
     for (const job of plan.jobs) {
       if (options.signal?.aborted) break;
@@ -115,11 +115,16 @@ export async function deploySlurm(options: SlurmDeployOptions): Promise<SlurmDep
       })),
       { signal: options.signal, logger, fallback: (task) => exitCodeFallback(plan, task) },
     );
-  } finally {
-    cancelled = options.signal?.aborted ?? false;
-    if (cancelled) await cancelJobs(client, jobIds, options.runId, logger);
+  } catch (error) {
+    // A submission or the wait failed: the jobs already submitted would run unwatched and unreported.
+    await cancelJobs(client, jobIds, options.runId, logger);
+    throw error;
   }
-  if (cancelled) outcomes = cancelledOutcomes(plan, submitted, outcomes);
+  cancelled = options.signal?.aborted ?? false;
+  if (cancelled) {
+    await cancelJobs(client, jobIds, options.runId, logger);
+    outcomes = cancelledOutcomes(plan, submitted, outcomes);
+  }
 
   const rows = (await collectSlurmResults(plan, outcomes, { readFile: readIfExists, logger })).map((row) => redactRow(row, options.redactor));
   if (rows.length) await appendPerfRows(options.output, rows);

@@ -9,7 +9,7 @@ import { waitForJobs } from '../../../src/core/deploy/slurm/wait.ts';
 import { taskStatus } from '../../../src/core/deploy/slurm/states.ts';
 import { ExitCode, SlurmError } from '../../../src/core/errors.ts';
 import { slurmCli } from '../../../src/engines/slurm/client.ts';
-import { requireSlurmEnv } from './slurm-env.ts';
+import { requireSlurm } from '../../helpers/slurm.ts';
 
 interface Cluster {
   client: SlurmClient;
@@ -21,8 +21,9 @@ interface Cluster {
 }
 
 async function cluster(t: TestContext): Promise<Cluster | undefined> {
-  const env = await requireSlurmEnv(t);
-  if (!env) return undefined;
+  const slurm = await requireSlurm(t);
+  if (!slurm) return undefined;
+  const { env } = slurm;
   const client = slurmCli({ env });
   const dir = await mkdtemp(path.join(tmpdir(), 'madengine-slurm-client-'));
   const submitted: string[] = [];

@@ -15,17 +15,14 @@ import { planSlurmJobs, type SlurmPlan } from '../../../../src/core/deploy/slurm
 import { collectSlurmResults } from '../../../../src/core/deploy/slurm/collect.ts';
 import type { TaskOutcome } from '../../../../src/core/deploy/types.ts';
 import { planInput } from './plan-fixture.ts';
+import { requireSlurm } from '../../../helpers/slurm.ts';
 
-/** The default partition when SLURM answers; skips (or fails with MADENGINE_REQUIRE_INFRA=1) when it does not. */
-function slurmPartition(t: TestContext): string | undefined {
-  const result = spawnSync('sinfo', ['-h', '-o', '%P'], { encoding: 'utf8' });
-  const partitions = result.status === 0 ? result.stdout.split('\n').filter(Boolean) : [];
-  const partition = (partitions.find((p) => p.endsWith('*')) ?? partitions[0])?.replace(/\*$/, '');
-  if (partition) return partition;
-  const why = `no SLURM (sinfo: ${(result.stderr || String(result.error ?? '')).trim().split('\n')[0]}); run scripts/test-infra.sh up and eval its env`;
-  if (process.env.MADENGINE_REQUIRE_INFRA === '1') throw new Error(why);
-  t.skip(why);
-  return undefined;
+/** The test SLURM's default partition (requireSlurm skips, or fails with MADENGINE_REQUIRE_INFRA=1, without one). */
+async function slurmPartition(t: TestContext): Promise<string | undefined> {
+  const slurm = await requireSlurm(t);
+  if (!slurm) return undefined;
+  process.env.SLURM_CONF ??= slurm.conf; // the sbatch/scontrol calls below inherit it
+  return slurm.partition;
 }
 
 function sbatch(args: string[]): string {
@@ -76,7 +73,7 @@ describe('SLURM plan on a real SLURM', () => {
   });
 
   it('runs an array of two models, a two-rank model and a slurm_multi model, and collects their rows', async (t) => {
-    const partition = slurmPartition(t);
+    const partition = await slurmPartition(t);
     if (partition === undefined) return;
     const hub = path.join(root, 'hub');
     await mkdir(path.join(hub, 'scripts', 'multi'), { recursive: true });
