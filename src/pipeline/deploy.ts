@@ -97,7 +97,6 @@ export async function deploySlurm(options: SlurmDeployOptions): Promise<SlurmDep
   const jobIds: string[] = [];
   const submitted: { jobId: string; key: string }[] = [];
   let outcomes: TaskOutcome[] = [];
-  let cancelled: boolean;
   try {
     for (const job of plan.jobs) {
       if (options.signal?.aborted) break;
@@ -120,7 +119,7 @@ export async function deploySlurm(options: SlurmDeployOptions): Promise<SlurmDep
     await cancelJobs(client, jobIds, options.runId, logger);
     throw error;
   }
-  cancelled = options.signal?.aborted ?? false;
+  const cancelled = options.signal?.aborted ?? false;
   if (cancelled) {
     await cancelJobs(client, jobIds, options.runId, logger);
     outcomes = cancelledOutcomes(plan, submitted, outcomes);
