@@ -21,7 +21,7 @@ import { didYouMean } from '../../src/core/util/suggest.ts';
 import { repoRoot } from '../helpers/node.ts';
 
 /** The actions this repository ships; each must have its action.yml (the root one is `madengine`). */
-const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local', 'collect-perf'];
+const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local', 'deploy-slurm', 'collect-perf'];
 
 async function workflowFiles(): Promise<string[]> {
   const files: string[] = [];
@@ -204,6 +204,7 @@ test('the repository has workflows to check: CI, release, e2e and the examples',
     'examples/workflows/pr-benchmark.yml',
     'examples/workflows/nightly.yml',
     'examples/workflows/one-step.yml',
+    'examples/workflows/slurm.yml',
   ])
     assert.ok(files.includes(expected), `${expected} is missing; found: ${files.join(', ')}`);
 });
