@@ -138,6 +138,7 @@ export async function deployToSlurm(options: RunOptions, inputs: ClusterInputs):
       signal: options.signal,
       client: options.slurmClient,
       onSubmitted: options.onJobSubmitted,
+      print: options.print,
     }),
   );
   const results: ModelResult[] = [...failedRows.map(failedBuildResult), ...deployed.results];

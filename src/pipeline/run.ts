@@ -68,6 +68,8 @@ export interface RunOptions {
   slurmClient?: SlurmClient;
   /** Each SLURM job id as it is submitted. */
   onJobSubmitted?: (jobId: string) => void;
+  /** Where a dry run prints the scripts; default stdout. */
+  print?: (text: string) => void;
   /** Measured runs per model (1 to 1000, default 1) and discarded warm-up runs before them (0 to 100, default 0). */
   repeat?: number;
   warmup?: number;
