@@ -21,7 +21,7 @@ import { didYouMean } from '../../src/core/util/suggest.ts';
 import { repoRoot } from '../helpers/node.ts';
 
 /** The actions this repository ships; each must have its action.yml (the root one is `madengine`). */
-const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local', 'collect-perf'];
+const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local', 'collect-perf', 'deploy-slurm'];
 
 async function workflowFiles(): Promise<string[]> {
   const files: string[] = [];
