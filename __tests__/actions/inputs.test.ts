@@ -7,6 +7,7 @@ import { INPUT_NAMES as buildPush } from '../../src/actions/build-push/inputs.ts
 import { INPUT_NAMES as runLocal } from '../../src/actions/run-local/inputs.ts';
 import { INPUT_NAMES as collectPerf } from '../../src/actions/collect-perf/inputs.ts';
 import { INPUT_NAMES as oneStep } from '../../src/actions/one-step/inputs.ts';
+import { INPUT_NAMES as deploySlurm } from '../../src/actions/deploy-slurm/inputs.ts';
 import { actionMetadata, runActionBundle } from '../helpers/action-runner.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
@@ -23,6 +24,7 @@ test('every action reads the inputs of its action.yml, no more and no fewer', as
     'build-push': buildPush,
     'run-local': runLocal,
     'collect-perf': collectPerf,
+    'deploy-slurm': deploySlurm,
     madengine: oneStep,
   };
   for (const [action, names] of Object.entries(read)) {
@@ -46,6 +48,7 @@ test('a bad boolean input fails before any work, naming the input and the valid 
     ['madengine', { 'keep-alive': 'ja' }, 'keep-alive'],
     ['build-push', { push: 'sometimes' }, 'push'],
     ['build-push', { 'clean-cache': '2' }, 'clean-cache'],
+    ['deploy-slurm', { tags: 'dummy', 'dry-run': 'maybe' }, 'dry-run'],
   ];
   for (const [action, inputs, name] of cases) {
     const run = await before(action, inputs);

@@ -54,6 +54,8 @@ export interface RunActionOptions {
   killAfterMs?: number;
   /** Send SIGINT (what a runner sends when a job is cancelled) once stdout matches this. */
   cancelWhen?: RegExp;
+  /** The signal `cancelWhen` sends instead of SIGINT (SIGKILL: a main step killed without a chance to clean up). */
+  cancelSignal?: NodeJS.Signals;
   onStdout?: (text: string) => void;
   /** Run the action's TypeScript entry (src/actions/<bundle dir>/index.ts) instead of its committed bundle. */
   fromSource?: boolean;
@@ -115,7 +117,7 @@ export async function runActionBundle(action: string, options: RunActionOptions 
     options.onStdout?.(chunk.toString());
     if (options.cancelWhen && !cancelled && options.cancelWhen.test(stdout)) {
       cancelled = true;
-      setTimeout(() => child.kill('SIGINT'), 500);
+      setTimeout(() => child.kill(options.cancelSignal ?? 'SIGINT'), 500);
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -25,7 +25,9 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   const manifest = inputs.manifest ?? (inputs.manifestArtifact ? await downloadManifest(inputs.manifestArtifact) : undefined);
   const { output } = inputs;
   const runId = newRunId();
-  saveState('run-id', runId);
+  // The post step cancels by this id. A dry run submits nothing, so it leaves none: its post step then
+  // needs no SLURM commands (a dry run on a machine without them stays green).
+  if (!inputs.dryRun) saveState('run-id', runId);
   const { signal, dispose } = cancellationSignal(logger);
   let result: RunResult;
   try {
@@ -51,14 +53,17 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
   const jobIds = result.deployment?.jobIds ?? [];
   core.setOutput('job-ids', jobIds.join(' '));
   core.setOutput('perf-csv', output);
-  if (inputs.dryRun) {
+  const succeeded = result.results.filter((r) => r.status === 'SUCCESS').length;
+  const failed = result.results.filter((r) => r.status === 'FAILURE').length;
+  // Set on a dry run too (0 and 0), so a later `test "$FAILED" -eq 0` reads a number.
+  core.setOutput('succeeded', String(succeeded));
+  core.setOutput('failed', String(failed));
+  if (result.deployment?.dryRun ?? inputs.dryRun) {
+    // `dry_run` in the context is a dry run too: forget the run id saved for the post step.
+    if (!inputs.dryRun) saveState('run-id', '');
     core.info('dry run: nothing was submitted');
     return;
   }
-  const succeeded = result.results.filter((r) => r.status === 'SUCCESS').length;
-  const failed = result.results.filter((r) => r.status === 'FAILURE').length;
-  core.setOutput('succeeded', String(succeeded));
-  core.setOutput('failed', String(failed));
   const outcomes = new Map((result.deployment?.outcomes ?? []).map((outcome) => [outcome.model, outcome]));
   const seconds = (value: number | undefined): string => (value === undefined ? '' : value.toFixed(0));
   await writeSummaryTable(
