@@ -24,7 +24,7 @@ import {
 import type { ActionSpec } from '../../scripts/action-docs.mjs';
 import { repoRoot } from '../helpers/node.ts';
 
-const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local'];
+const SHIPPED_ACTIONS = [ROOT_ACTION, 'discover', 'build-matrix', 'build-push', 'run-local', 'deploy-slurm', 'collect-perf'];
 
 const temps: string[] = [];
 after(async () => {
