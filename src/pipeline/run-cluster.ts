@@ -19,6 +19,8 @@ import { planBuilds } from '../core/images/plan.ts';
 import { dockerImageEngine } from '../engines/docker/image-engine.ts';
 import { buildSelection } from './build.ts';
 import { deploySlurm } from './deploy.ts';
+import { slurmSectionOf } from '../core/deploy/slurm/plan.ts';
+import { slurmSettings } from '../core/deploy/slurm/settings.ts';
 import { effectiveRunContext, withRegistryAuth } from './run-context.ts';
 import { chooseExecutor } from './executor.ts';
 import { addSecrets, loadAllCredentials, loadSelection } from './load.ts';
@@ -73,6 +75,9 @@ export async function deployToSlurm(options: RunOptions, inputs: ClusterInputs):
   } else {
     context = loaded.context;
     addSecrets(redactor, { contextEnv: contextSecretVariables(context) }, logger);
+    // A bad slurm section fails now, not after a long build.
+    const { section, where } = slurmSectionOf(context);
+    slurmSettings(section, where);
     const selection = await loadSelection(hubDir, inputs.tags, logger);
     const credentials = withRegistryAuth(
       await loadAllCredentials(hubDir, options.credentials),
