@@ -85,7 +85,9 @@ export async function deploySlurm(options: SlurmDeployOptions): Promise<SlurmDep
   for (const warning of plan.warnings) logger.warn(warning);
 
   if (options.dryRun) {
-    printPlan(plan, options.print ?? ((text) => process.stdout.write(text)));
+    const print = options.print ?? ((text: string) => process.stdout.write(text));
+    // The scripts hold env_vars values: a secret among them is masked like every other output.
+    printPlan(plan, (text) => print(options.redactor.redact(text)));
     return { results: [], jobIds: [], outcomes: [], cancelled: false, exitCode: ExitCode.SUCCESS, jobDir: plan.jobDir };
   }
 
@@ -204,10 +206,11 @@ async function writePlanFiles(plan: SlurmPlan, cliBundle: string): Promise<void>
     throw new RunError(`cannot copy the CLI bundle ${cliBundle} to ${plan.bundlePath}: ${errorMessage(error)}`);
   }
   for (const file of plan.nodeManifests) await writeFile(file.path, file.json, { mode: 0o600 });
-  for (const file of plan.files) await writeFile(file.path, file.content, { mode: 0o755 });
+  // Owner-only, like the node manifests: the scripts hold the env_vars values.
+  for (const file of plan.files) await writeFile(file.path, file.content, { mode: 0o700 });
   for (const job of plan.jobs) {
-    await writeFile(job.scriptPath, job.script, { mode: 0o755 });
-    await chmod(job.scriptPath, 0o755);
+    await writeFile(job.scriptPath, job.script, { mode: 0o700 });
+    await chmod(job.scriptPath, 0o700);
   }
 }
 

@@ -64,13 +64,14 @@ export async function main(inputs: Inputs, logger: Logger = actionsLogger()): Pr
     core.info('dry run: nothing was submitted');
     return;
   }
-  const outcomes = new Map((result.deployment?.outcomes ?? []).map((outcome) => [outcome.model, outcome]));
+  // By the row's job_id: a multiple_results model's rows are named model_1, model_2, ...
+  const outcomes = new Map((result.deployment?.outcomes ?? []).map((outcome) => [outcome.jobId, outcome]));
   const seconds = (value: number | undefined): string => (value === undefined ? '' : value.toFixed(0));
   await writeSummaryTable(
     `madengine deploy-slurm: ${succeeded} succeeded, ${failed} failed (jobs ${jobIds.join(', ') || 'none'})`,
     ['Model', 'Job', 'SLURM state', 'Queued (s)', 'Ran (s)', 'Status', 'Performance', 'Metric', 'Reason'],
     result.results.map((r) => {
-      const outcome = outcomes.get(r.model);
+      const outcome = outcomes.get(r.rows[0]?.job_id ?? '');
       return [
         r.model,
         outcome?.jobId ?? '',

@@ -224,6 +224,26 @@ describe('SLURM scripts with hostile values', () => {
     assert.equal(await exists(path.join(nodeDir, 'perf.csv')), true, "the script's perf.csv is taken");
   });
 
+  it("the slurm_multi wrapper takes only the rows its run appended to the script directory's perf.csv", async () => {
+    const { plan, env } = await setup('self-append');
+    const scriptDir = path.join(plan.settings.sharedWorkspace!, 'scripts', 'multi');
+    // Rows of another model and of an earlier run are already there; the script appends its own.
+    await writeFile(path.join(scriptDir, 'perf.csv'), 'model,performance,metric,status\nother,1,x,SUCCESS\nstale,2,x,SUCCESS\n');
+    await writeFile(path.join(scriptDir, 'run.slurm'), `#!/bin/bash\necho "self,3,x,SUCCESS" >> perf.csv\n`);
+    const job = plan.jobs.find((j) => j.kind === 'slurm_multi')!;
+    const result = runScript(job.scriptPath, env, path.join(root, 'self-append'));
+    assert.equal(result.status, 0, result.stderr);
+    const taken = await readFile(path.join(plan.models[2]!.resultsDir, 'node_0', 'perf.csv'), 'utf8');
+    assert.equal(taken, 'model,performance,metric,status\nself,3,x,SUCCESS\n');
+  });
+
+  it('an env_vars name that the job script uses itself is refused, naming it', () => {
+    assert.throws(
+      () => planSlurmJobs(planInput([{ name: 'a', launch: { env: { HUB: '/elsewhere', NODE_MANIFEST: '/x.json' } } }])),
+      /env_vars: HUB, NODE_MANIFEST are variables of the SLURM job script itself/,
+    );
+  });
+
   it('an #SBATCH setting with shell or sbatch syntax is rejected, naming its key', () => {
     for (const key of ['partition', 'account', 'qos', 'constraint', 'reservation', 'mem', 'mail_user', 'mail_type', 'nodelist', 'exclude', 'time']) {
       assert.throws(

@@ -176,6 +176,32 @@ export function modelSlug(name: string, key: string): string {
 /** SLURM expands %x in file names; a literal % is %%. */
 const literalPattern = (text: string): string => text.replaceAll('%', '%%');
 
+/** The job scripts' own variables (templates/slurm/*.njk): an env_vars entry of the same name would replace them. */
+const SCRIPT_VARIABLES: ReadonlySet<string> = new Set([
+  'GPU_LIST',
+  'GPU_REQUEST',
+  'GPU_VISIBILITY',
+  'HOSTFILE',
+  'HOSTFILE_SLOTS',
+  'HOSTS',
+  'HUB',
+  'JOB_DIR',
+  'MODEL_NAME',
+  'MODEL_RESULTS',
+  'NODE',
+  'NODE_DIR',
+  'NODE_MAJOR',
+  'NODE_MANIFEST',
+  'RANK_ID',
+  'RC',
+  'RUN_ID',
+  'RUNNER',
+  'START_MARK',
+  'WANT_NODE_IPS',
+  'WORKSPACE',
+  'PERF_BEFORE',
+]);
+
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface ModelFacts {
@@ -440,6 +466,11 @@ function describeModel(
   });
   const env: Record<string, string> = { ...launcher.env };
   if (fact.kind === 'slurm_multi') Object.assign(env, slurmMultiEnv(fact, input));
+  const clash = Object.keys(launch.env).filter((name) => SCRIPT_VARIABLES.has(name));
+  if (clash.length)
+    throw new ConfigError(
+      `env_vars: ${clash.join(', ')} ${clash.length === 1 ? 'is a variable' : 'are variables'} of the SLURM job script itself (it would change which hub, manifest or results the job uses): rename ${clash.length === 1 ? 'it' : 'them'}`,
+    );
   Object.assign(env, launch.env);
   const nccl = launch.ncclSocketIfname ?? settings.networkInterface;
   const gloo = launch.glooSocketIfname ?? nccl;
